@@ -1,0 +1,21 @@
+# Build-speed defaults: ccache when present, lld when the compiler is clang.
+find_program(KILN_CCACHE ccache)
+if(KILN_CCACHE)
+  message(STATUS "Using ccache: ${KILN_CCACHE}")
+  set(CMAKE_C_COMPILER_LAUNCHER "${KILN_CCACHE}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${KILN_CCACHE}")
+endif()
+
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=lld" KILN_HAS_LLD)
+  if(KILN_HAS_LLD)
+    add_link_options("-fuse-ld=lld")
+  endif()
+endif()
+
+option(KILN_ENABLE_ASAN "Build with AddressSanitizer and UBSan" OFF)
+if(KILN_ENABLE_ASAN)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

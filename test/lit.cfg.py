@@ -1,0 +1,17 @@
+# Kiln's lit configuration: IR tests for the dialect and passes, importer
+# tests on small committed .onnx files, and end-to-end tests.
+import os
+import lit.formats
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.kiln_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%corpus", os.path.join(config.kiln_src_root, "test", "corpus")))
