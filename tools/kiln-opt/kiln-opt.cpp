@@ -1,5 +1,7 @@
 //===- kiln-opt.cpp - mlir-opt with the kiln dialect and passes ------------===//
 #include "dialects/kiln/KilnDialect.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -13,6 +15,8 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<kiln::KilnDialect>();
   mlir::registerAllPasses();
+  kiln::registerKilnPasses();
+  kiln::registerKilnPipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "Kiln optimizer driver: the kiln dialect, Kiln's passes and "
                   "the upstream dialects Kiln lowers through\n",

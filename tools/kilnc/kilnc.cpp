@@ -7,15 +7,11 @@
 // See docs/kilnc.md.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/importer/OnnxImporter.h"
+#include "compiler/driver/Compiler.h"
 #include "compiler/importer/OpTable.h"
 
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/OperationSupport.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -23,41 +19,63 @@
 using namespace llvm;
 
 namespace {
-cl::OptionCategory kilncCategory("kilnc options");
+cl::OptionCategory cat("kilnc options");
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::cat(kilncCategory));
-cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
-                                cl::value_desc("file"), cl::cat(kilncCategory));
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::cat(cat));
+cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' is stdout for text)"),
+                                cl::value_desc("file"), cl::cat(cat));
+cl::opt<bool> compileOnly("c", cl::desc("Write a relocatable object (.o) instead of a "
+                                        "shared library"),
+                          cl::cat(cat));
 cl::opt<std::string> emit("emit",
-                          cl::desc("What to write: mlir (the imported kiln IR)"),
-                          cl::value_desc("mlir"), cl::init(""),
-                          cl::cat(kilncCategory));
+                          cl::desc("What to write: so (default), obj, mlir (the "
+                                   "imported kiln IR), llvm (LLVM IR), asm"),
+                          cl::value_desc("kind"), cl::init(""), cl::cat(cat));
+cl::opt<std::string> name("name",
+                          cl::desc("Prefix of every exported symbol and of the header "
+                                   "(default: the output's file name)"),
+                          cl::value_desc("NAME"), cl::cat(cat));
+cl::opt<std::string> target("target",
+                            cl::desc("x86_64-linux-gnu or aarch64-linux-gnu "
+                                     "(default: the host)"),
+                            cl::value_desc("triple"), cl::cat(cat));
+cl::opt<std::string> mcpu("mcpu", cl::desc("CPU to tune and select features for "
+                                           "(default: host CPU; x86-64-v3 / generic "
+                                           "with an explicit --target)"),
+                          cl::value_desc("cpu"), cl::cat(cat));
+cl::opt<std::string> mattr("mattr", cl::desc("Extra target features, e.g. +avx512f"),
+                           cl::value_desc("+feat,-feat"), cl::cat(cat));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3 (default 2)"),
+                           cl::Prefix, cl::init(2), cl::cat(cat));
+cl::opt<std::string> weights("weights",
+                             cl::desc("embed (default): weights in the object's "
+                                      ".rodata; file: write NAME.weights to be "
+                                      "memory-mapped at run time"),
+                             cl::value_desc("embed|file"), cl::init("embed"),
+                             cl::cat(cat));
+cl::opt<std::string> headerPath("header",
+                                cl::desc("Where to write the C header (default: "
+                                         "NAME.h beside the output)"),
+                                cl::value_desc("file"), cl::cat(cat));
+cl::opt<std::string> linker("linker", cl::desc("The ld.lld to run (default: search)"),
+                            cl::value_desc("path"), cl::cat(cat));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Fix a graph input's shape, e.g. input_ids=1x128 (repeatable, or "
              "comma-separated)"),
-    cl::value_desc("name=DxD..."), cl::cat(kilncCategory));
+    cl::value_desc("name=DxD..."), cl::cat(cat));
 cl::list<std::string> dimParams(
     "dim", cl::desc("Size a symbolic ONNX dim by name, e.g. sequence=128"),
-    cl::value_desc("name=N"), cl::cat(kilncCategory));
+    cl::value_desc("name=N"), cl::cat(cat));
 cl::opt<int64_t> defaultDim("default-dim",
                             cl::desc("Size of dims still unknown (default 1)"),
-                            cl::init(1), cl::cat(kilncCategory));
+                            cl::init(1), cl::cat(cat));
 cl::opt<bool> elideWeights("elide-weights",
                            cl::desc("With --emit=mlir, leave weight bytes out "
                                     "of the printed IR"),
-                           cl::cat(kilncCategory));
-cl::opt<bool> listOps("list-ops",
-                      cl::desc("Print the ONNX ops Kiln imports and exit"),
-                      cl::cat(kilncCategory));
-
-void printErrors(const kiln::ImportReport &report) {
-  for (const auto &note : report.notes)
-    errs() << "kilnc: note: " << note << "\n";
-  for (const auto &err : report.errors)
-    errs() << "kilnc: error: " << err << "\n";
-}
+                           cl::cat(cat));
+cl::opt<bool> listOps("list-ops", cl::desc("Print the ONNX ops Kiln imports and exit"),
+                      cl::cat(cat));
 
 /// Splits "a=1x2,b=3" style lists.
 bool parseAssignments(const cl::list<std::string> &values, bool shapes,
@@ -66,61 +84,47 @@ bool parseAssignments(const cl::list<std::string> &values, bool shapes,
     SmallVector<StringRef> items;
     StringRef(value).split(items, ',', -1, /*KeepEmpty=*/false);
     for (StringRef item : items) {
-      auto [name, spec] = item.rsplit('=');
-      if (name.empty() || spec.empty() || !item.contains('=')) {
+      auto [key, spec] = item.rsplit('=');
+      if (key.empty() || spec.empty() || !item.contains('=')) {
         errs() << "kilnc: error: expected name=" << (shapes ? "DxD..." : "N")
                << ", got '" << item << "'\n";
         return false;
       }
-      SmallVector<StringRef> dims;
-      spec.split(dims, 'x', -1, /*KeepEmpty=*/true);
       std::vector<int64_t> parsed;
-      for (StringRef d : dims) {
-        int64_t v;
-        if (d.getAsInteger(10, v) || v < 0) {
-          errs() << "kilnc: error: bad size '" << d << "' in '" << item << "'\n";
-          return false;
+      if (!(shapes && spec == "scalar")) {
+        SmallVector<StringRef> dims;
+        spec.split(dims, 'x', -1, /*KeepEmpty=*/true);
+        for (StringRef d : dims) {
+          int64_t v;
+          if (d.getAsInteger(10, v) || v < 0) {
+            errs() << "kilnc: error: bad size '" << d << "' in '" << item << "'\n";
+            return false;
+          }
+          parsed.push_back(v);
         }
-        parsed.push_back(v);
       }
       if (shapes) {
-        if (spec == "scalar")
-          parsed.clear();
-        options.inputShapes[name.str()] = parsed;
+        options.inputShapes[key.str()] = parsed;
       } else if (parsed.size() != 1) {
         errs() << "kilnc: error: --dim takes one size, got '" << item << "'\n";
         return false;
       } else {
-        options.dimParams[name.str()] = parsed[0];
+        options.dimParams[key.str()] = parsed[0];
       }
     }
   }
   return true;
 }
-
-int emitMlir(mlir::ModuleOp module) {
-  std::string path = outputFile.empty() ? std::string("-") : outputFile.getValue();
-  std::string err;
-  auto out = mlir::openOutputFile(path, &err);
-  if (!out) {
-    errs() << "kilnc: error: " << err << "\n";
-    return 1;
-  }
-  mlir::OpPrintingFlags flags;
-  if (elideWeights)
-    flags.elideLargeResourceString(64).elideLargeElementsAttrs(16);
-  module->print(out->os(), flags);
-  out->os() << "\n";
-  out->keep();
-  return 0;
-}
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(kilncCategory);
+  cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv,
-                              "kilnc: compile an ONNX model to native code\n");
+                              "kilnc: compile an ONNX model to native code\n\n"
+                              "  kilnc model.onnx -o model.so     shared library + model.h\n"
+                              "  kilnc -c model.onnx -o model.o   object + model.h\n"
+                              "  kilnc --emit=mlir model.onnx     the imported kiln IR\n");
   if (listOps) {
     for (const kiln::OpEntry &e : kiln::allOps())
       outs() << (*e.domain ? e.domain : "ai.onnx") << "\t" << e.opType
@@ -131,24 +135,49 @@ int main(int argc, char **argv) {
     errs() << "kilnc: error: no input model (see --help)\n";
     return 1;
   }
-  kiln::ImportOptions options;
-  options.defaultDim = defaultDim;
-  if (!parseAssignments(inputShapes, true, options) ||
-      !parseAssignments(dimParams, false, options))
-    return 1;
-
-  mlir::MLIRContext ctx;
-  kiln::ImportReport report;
-  auto module = kiln::importOnnxFile(ctx, inputFile, options, report);
-  printErrors(report);
-  if (!module) {
-    errs() << "kilnc: " << report.errors.size() << " error"
-           << (report.errors.size() == 1 ? "" : "s") << " importing "
-           << inputFile << "\n";
+  kiln::CompileOptions o;
+  o.input = inputFile;
+  o.output = outputFile;
+  o.name = name;
+  o.target = target;
+  o.cpu = mcpu;
+  o.attrs = mattr;
+  o.headerPath = headerPath;
+  o.linker = linker;
+  o.elideWeights = elideWeights;
+  if (optLevel > 3) {
+    errs() << "kilnc: error: -O" << optLevel << " is not an optimization level (0-3)\n";
     return 1;
   }
-  if (emit == "mlir")
-    return emitMlir(*module);
-  errs() << "kilnc: error: --emit=" << emit << " is not available yet\n";
-  return 1;
+  o.optLevel = optLevel;
+  if (weights == "embed" || weights == "file") {
+    o.embedWeights = weights == "embed";
+  } else {
+    errs() << "kilnc: error: --weights=" << weights << ": expected embed or file\n";
+    return 1;
+  }
+  std::string kind = emit.empty() ? (compileOnly ? "obj" : "so") : emit.getValue();
+  if (kind == "so")
+    o.emit = kiln::EmitKind::SharedLibrary;
+  else if (kind == "obj")
+    o.emit = kiln::EmitKind::Object;
+  else if (kind == "mlir")
+    o.emit = kiln::EmitKind::Mlir;
+  else if (kind == "llvm")
+    o.emit = kiln::EmitKind::Llvm;
+  else if (kind == "asm")
+    o.emit = kiln::EmitKind::Asm;
+  else {
+    errs() << "kilnc: error: --emit=" << kind << ": expected so, obj, mlir, llvm or asm\n";
+    return 1;
+  }
+  if (compileOnly && o.emit == kiln::EmitKind::SharedLibrary) {
+    errs() << "kilnc: error: -c conflicts with --emit=so\n";
+    return 1;
+  }
+  o.import.defaultDim = defaultDim;
+  if (!parseAssignments(inputShapes, true, o.import) ||
+      !parseAssignments(dimParams, false, o.import))
+    return 1;
+  return kiln::compileModel(o, errs());
 }

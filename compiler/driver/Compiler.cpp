@@ -1,0 +1,267 @@
+//===- Compiler.cpp - kilnc's compile job as a library ----------------------===//
+#include "compiler/driver/Compiler.h"
+
+#include "compiler/importer/OnnxImporter.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "compiler/target/HeaderEmitter.h"
+#include "compiler/target/Linker.h"
+#include "compiler/target/ModelObject.h"
+#include "compiler/target/TargetSpec.h"
+#include "compiler/target/WeightsBlob.h"
+#include "dialects/kiln/KilnDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+class Job {
+public:
+  Job(const CompileOptions &o, llvm::raw_ostream &diag) : o(o), diag(diag) {}
+  int run();
+
+private:
+  int error(const llvm::Twine &msg) {
+    diag << "kilnc: error: " << msg << "\n";
+    return 1;
+  }
+  int error(llvm::Error e) { return error(llvm::toString(std::move(e))); }
+  std::string defaultName() const;
+  std::string outputPath(const char *ext) const;
+  int emitText(const std::function<void(llvm::raw_ostream &)> &print);
+
+  const CompileOptions &o;
+  llvm::raw_ostream &diag;
+  std::string name;
+};
+
+std::string Job::defaultName() const {
+  std::string base = o.output.empty() || o.output == "-" ? o.input : o.output;
+  llvm::StringRef stem = llvm::sys::path::stem(base);
+  return toCIdentifier(stem.empty() ? "model" : stem);
+}
+
+std::string Job::outputPath(const char *ext) const {
+  return o.output.empty() ? name + ext : o.output;
+}
+
+int Job::emitText(const std::function<void(llvm::raw_ostream &)> &print) {
+  std::string path = o.output.empty() ? "-" : o.output;
+  std::string err;
+  auto out = openOutputFile(path, &err);
+  if (!out)
+    return error(err);
+  print(out->os());
+  out->keep();
+  return 0;
+}
+
+void registerCompilerPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    registerKilnPasses();
+  });
+}
+
+int Job::run() {
+  name = o.name.empty() ? defaultName() : o.name;
+  if (name != toCIdentifier(name))
+    return error("--name=" + name + " is not a C identifier");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<KilnDialect>();
+  MLIRContext ctx(registry);
+  ctx.disableMultithreading(); // deterministic diagnostics, little to gain here
+  registerCompilerPasses();
+
+  ImportReport report;
+  auto module = importOnnxFile(ctx, o.input, o.import, report);
+  for (const auto &n : report.notes)
+    diag << "kilnc: note: " << n << "\n";
+  for (const auto &e : report.errors)
+    diag << "kilnc: error: " << e << "\n";
+  if (!module) {
+    diag << "kilnc: " << report.errors.size() << " error"
+         << (report.errors.size() == 1 ? "" : "s") << " importing " << o.input << "\n";
+    return 1;
+  }
+  if (o.emit == EmitKind::Mlir)
+    return emitText([&](llvm::raw_ostream &os) {
+      OpPrintingFlags flags;
+      if (o.elideWeights)
+        flags.elideLargeResourceString(64).elideLargeElementsAttrs(16);
+      module->print(os, flags);
+      os << "\n";
+    });
+
+  auto signature = readSignature(*module);
+  if (!signature)
+    return error(signature.takeError());
+  auto spec = resolveTarget(o.target, o.cpu, o.attrs);
+  if (!spec)
+    return error(spec.takeError());
+
+  // Lower, printing any failure at the ONNX node it came from.
+  PipelineOptions popts{o.optLevel};
+  int failures = 0;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    if (d.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    ++failures;
+    std::string where;
+    if (auto n = dyn_cast<NameLoc>(d.getLocation()))
+      where = "node '" + n.getName().str() + "': ";
+    diag << "kilnc: error: " << where << d.str() << "\n";
+    return success();
+  });
+  {
+    PassManager pm(&ctx);
+    if (failed(addLowerToLinalgPasses(pm, popts)) || failed(addBufferizePasses(pm, popts)))
+      return error("internal error: cannot build the pass pipeline");
+    if (failed(pm.run(*module)))
+      return error("lowering " + o.input + " failed" +
+                   (failures ? "" : " (no diagnostic was given)"));
+  }
+  auto weights = WeightsBlob::fromModule(*module);
+  if (!weights)
+    return error(weights.takeError());
+  uint64_t arena = 0;
+  for (auto f : module->getOps<func::FuncOp>())
+    if (auto a = f->getAttrOfType<IntegerAttr>(kArenaSizeAttr))
+      arena = a.getInt();
+  {
+    PassManager pm(&ctx);
+    if (failed(addLowerToLLVMPasses(pm, popts)))
+      return error("internal error: cannot build the pass pipeline");
+    if (failed(pm.run(*module)))
+      return error("lowering " + o.input + " to LLVM failed");
+  }
+
+  ModelFacts facts;
+  facts.name = name;
+  facts.signature = std::move(*signature);
+  facts.arenaSize = arena;
+  facts.weightsSize = weights->size();
+  facts.weightsId = weights->id();
+  facts.embedWeights = o.embedWeights;
+  facts.exportDefaultAlias = o.emit == EmitKind::SharedLibrary;
+
+  auto tm = createTargetMachine(*spec, o.optLevel);
+  if (!tm)
+    return error(tm.takeError());
+  llvm::LLVMContext llvmCtx;
+  auto llvmModule = buildModelModule(*module, llvmCtx, facts, **tm);
+  if (!llvmModule)
+    return error(llvmModule.takeError());
+  // The MLIR module (and the weights it holds) is still needed for the
+  // weights object; its LLVM-dialect body is not.
+  optimizeModule(**llvmModule, **tm, o.optLevel);
+
+  if (o.emit == EmitKind::Llvm)
+    return emitText([&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
+  if (o.emit == EmitKind::Asm) {
+    std::string path = o.output.empty() ? "-" : o.output;
+    std::string err;
+    auto out = openOutputFile(path, &err);
+    if (!out)
+      return error(err);
+    if (auto e = emitMachineCode(**llvmModule, **tm, /*assembly=*/true, out->os()))
+      return error(std::move(e));
+    out->keep();
+    return 0;
+  }
+
+  std::string output = outputPath(o.emit == EmitKind::Object ? ".o" : ".so");
+  llvm::SmallString<256> dir(output);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  // Intermediate objects live next to the output and go away at the end.
+  llvm::SmallString<256> codeObj, weightsObj;
+  auto tempIn = [&](llvm::SmallString<256> &path, const char *tag) -> std::error_code {
+    llvm::SmallString<256> model(dir);
+    llvm::sys::path::append(model, "." + name + "-" + tag + "-%%%%%%.o");
+    int fd;
+    std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, path);
+    if (!ec)
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+    return ec;
+  };
+  struct Cleanup {
+    std::vector<std::string> files;
+    ~Cleanup() {
+      for (auto &f : files)
+        llvm::sys::fs::remove(f);
+    }
+  } cleanup;
+  if (auto ec = tempIn(codeObj, "code"))
+    return error(dir + ": cannot create a temporary file: " + ec.message());
+  cleanup.files.push_back(codeObj.str().str());
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(codeObj, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return error(codeObj + ": " + ec.message());
+    if (auto e = emitMachineCode(**llvmModule, **tm, /*assembly=*/false, os))
+      return error(std::move(e));
+  }
+  std::vector<std::string> objects = {codeObj.str().str()};
+  if (o.embedWeights) {
+    if (auto ec = tempIn(weightsObj, "weights"))
+      return error(dir + ": cannot create a temporary file: " + ec.message());
+    cleanup.files.push_back(weightsObj.str().str());
+    if (auto e = weights->writeObject(weightsObj.str().str(), spec->triple,
+                                      weightsSymbol(name)))
+      return error(std::move(e));
+    objects.push_back(weightsObj.str().str());
+  } else {
+    llvm::SmallString<256> wpath(dir);
+    llvm::sys::path::append(wpath, name + ".weights");
+    if (auto e = weights->writeFile(wpath.str().str()))
+      return error(std::move(e));
+  }
+  if (auto e = linkObjects(objects, output,
+                           o.emit == EmitKind::Object ? LinkKind::Relocatable
+                                                      : LinkKind::Shared,
+                           spec->triple, o.linker))
+    return error(std::move(e));
+
+  std::string header = o.headerPath;
+  if (header.empty()) {
+    llvm::SmallString<256> h(dir);
+    llvm::sys::path::append(h, name + ".h");
+    header = h.str().str();
+  }
+  HeaderInfo info{o.input, spec->triple.str() + " (" + spec->cpu + ")"};
+  if (auto e = writeModelHeader(header, facts, info))
+    return error(std::move(e));
+  return 0;
+}
+
+} // namespace
+
+int compileModel(const CompileOptions &options, llvm::raw_ostream &diag) {
+  return Job(options, diag).run();
+}
+
+} // namespace kiln

@@ -1,0 +1,80 @@
+//===- Pipeline.cpp - Kiln's named pass pipelines ---------------------------===//
+#include "compiler/pipeline/Pipeline.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+// The stages are spelled as textual pipelines, so that what kilnc runs is
+// exactly what `kiln-opt --kiln-<stage>` runs, pass by pass.
+
+static std::string linalgStage(const PipelineOptions &o) {
+  std::string p = "canonicalize,cse,kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
+  if (o.optLevel >= 1)
+    p += ",func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+  return p;
+}
+
+static const char *kBufferizeStage =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+    "kiln-lower-copies,canonicalize,kiln-plan-memory";
+
+static const char *kLLVMStage =
+    "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
+    "canonicalize,expand-strided-metadata,finalize-memref-to-llvm,"
+    "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+    "convert-index-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+    "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
+
+LogicalResult addLowerToLinalgPasses(OpPassManager &pm, const PipelineOptions &o) {
+  return parsePassPipeline(linalgStage(o), pm);
+}
+LogicalResult addBufferizePasses(OpPassManager &pm, const PipelineOptions &) {
+  return parsePassPipeline(kBufferizeStage, pm);
+}
+LogicalResult addLowerToLLVMPasses(OpPassManager &pm, const PipelineOptions &) {
+  return parsePassPipeline(kLLVMStage, pm);
+}
+LogicalResult addCompilePasses(OpPassManager &pm, const PipelineOptions &o) {
+  if (failed(addLowerToLinalgPasses(pm, o)) || failed(addBufferizePasses(pm, o)) ||
+      failed(addLowerToLLVMPasses(pm, o)))
+    return failure();
+  return success();
+}
+
+namespace {
+struct CliOptions : PassPipelineOptions<CliOptions> {
+  Option<unsigned> optLevel{*this, "opt-level", llvm::cl::desc("0..3"),
+                            llvm::cl::init(2)};
+  PipelineOptions get() const { return {optLevel}; }
+};
+} // namespace
+
+void registerKilnPipelines() {
+  PassPipelineRegistration<CliOptions>(
+      "kiln-lower-to-linalg", "kiln ops -> linalg on tensors, weights bound",
+      [](OpPassManager &pm, const CliOptions &o) {
+        (void)addLowerToLinalgPasses(pm, o.get());
+      });
+  PassPipelineRegistration<CliOptions>(
+      "kiln-bufferize", "tensors -> buffers in one planned arena",
+      [](OpPassManager &pm, const CliOptions &o) {
+        (void)addBufferizePasses(pm, o.get());
+      });
+  PassPipelineRegistration<CliOptions>(
+      "kiln-lower-to-llvm", "buffers and loops -> LLVM dialect",
+      [](OpPassManager &pm, const CliOptions &o) {
+        (void)addLowerToLLVMPasses(pm, o.get());
+      });
+  PassPipelineRegistration<CliOptions>(
+      "kiln-compile", "all stages, kiln -> LLVM dialect",
+      [](OpPassManager &pm, const CliOptions &o) {
+        (void)addCompilePasses(pm, o.get());
+      });
+}
+
+} // namespace kiln

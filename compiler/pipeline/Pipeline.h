@@ -1,0 +1,35 @@
+//===- Pipeline.h - Kiln's named pass pipelines ------------------*- C++ -*-===//
+//
+// ONNX -> kiln -> (graph passes) -> linalg on tensors -> buffers in one arena
+// -> loops -> LLVM dialect. Each stage is a named pipeline that kiln-opt runs
+// alone: --kiln-lower-to-linalg, --kiln-bufferize, --kiln-lower-to-llvm.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_COMPILER_PIPELINE_PIPELINE_H
+#define KILN_COMPILER_PIPELINE_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+
+struct PipelineOptions {
+  /// 0: no graph or tensor-level optimisation; 1+: fuse elementwise ops.
+  unsigned optLevel = 2;
+};
+
+mlir::LogicalResult addLowerToLinalgPasses(mlir::OpPassManager &pm,
+                                           const PipelineOptions &options);
+mlir::LogicalResult addBufferizePasses(mlir::OpPassManager &pm,
+                                       const PipelineOptions &options);
+mlir::LogicalResult addLowerToLLVMPasses(mlir::OpPassManager &pm,
+                                         const PipelineOptions &options);
+/// All three, in order.
+mlir::LogicalResult addCompilePasses(mlir::OpPassManager &pm,
+                                     const PipelineOptions &options);
+
+/// Registers the pipelines above with the pass registry (for kiln-opt).
+void registerKilnPipelines();
+
+} // namespace kiln
+
+#endif

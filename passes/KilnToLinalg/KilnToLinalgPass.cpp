@@ -1,0 +1,47 @@
+//===- KilnToLinalgPass.cpp - the kiln -> linalg conversion pass ------------===//
+#include "dialects/kiln/KilnDialect.h"
+#include "passes/KilnToLinalg/Patterns.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNTOLINALG
+#include "passes/Passes.h.inc"
+
+namespace {
+struct KilnToLinalgPass : impl::KilnToLinalgBase<KilnToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    KilnTypeConverter converter;
+    RewritePatternSet patterns(ctx);
+    populateElementwiseLowering(converter, patterns);
+    populateDataMovementLowering(converter, patterns);
+    populateContractionLowering(converter, patterns);
+    populateNormalizationLowering(converter, patterns);
+    populateAttentionLowering(converter, patterns);
+    populateQuantLowering(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<KilnDialect>();
+    target.addLegalOp<ModuleOp>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
+      return converter.isSignatureLegal(f.getFunctionType()) &&
+             converter.isLegal(&f.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp>(
+        [&](func::ReturnOp r) { return converter.isLegal(r.getOperandTypes()); });
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace kiln

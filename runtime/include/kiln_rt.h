@@ -1,0 +1,136 @@
+/*===- kiln_rt.h - the Kiln runtime: run compiled models -------------------===
+ *
+ * A model compiled by kilnc exports one `const kiln_model NAME_model`
+ * descriptor; its generated NAME.h adds typed wrappers. Everything here is C,
+ * has no global mutable state, and is safe to use from several threads as
+ * long as each thread runs its own context.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef KILN_RT_H
+#define KILN_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever kiln_model's layout changes; kilnc and the runtime must
+   agree. */
+#define KILN_ABI_VERSION 1u
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum kiln_dtype {
+  KILN_FLOAT32 = 1,
+  KILN_UINT8 = 2,
+  KILN_INT8 = 3,
+  KILN_UINT16 = 4,
+  KILN_INT16 = 5,
+  KILN_INT32 = 6,
+  KILN_INT64 = 7,
+  KILN_BOOL = 9,
+  KILN_FLOAT16 = 10,
+  KILN_FLOAT64 = 11,
+  KILN_UINT32 = 12,
+  KILN_UINT64 = 13,
+  KILN_BFLOAT16 = 16
+} kiln_dtype;
+
+typedef enum kiln_status {
+  KILN_OK = 0,
+  KILN_ERROR_INVALID_ARGUMENT = 1, /* null pointer, wrong count, bad option */
+  KILN_ERROR_OUT_OF_MEMORY = 2,
+  KILN_ERROR_IO = 3,               /* weights file missing or unreadable */
+  KILN_ERROR_WEIGHTS_MISMATCH = 4, /* weights file of another model/build */
+  KILN_ERROR_ABI = 5               /* model built for another runtime ABI */
+} kiln_status;
+
+/* One input or output, as the model was compiled. */
+typedef struct kiln_tensor_info {
+  const char *name;
+  int32_t dtype; /* kiln_dtype */
+  int32_t rank;
+  const int64_t *dims;
+  int64_t num_elements;
+  int64_t byte_size;
+} kiln_tensor_info;
+
+/* Runs the compiled code. `buffers` holds the inputs, then the outputs, then
+   the weights base, then the arena. Called by kiln_run; not by users. */
+typedef void (*kiln_entry_fn)(void *const *buffers);
+
+/* The descriptor every compiled model exports as `NAME_model`. */
+typedef struct kiln_model {
+  uint32_t abi_version;
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t reserved;
+  const char *name;
+  const kiln_tensor_info *inputs;
+  const kiln_tensor_info *outputs;
+  uint64_t arena_size;
+  uint64_t weights_size;
+  /* The weights in .rodata, or NULL when kilnc wrote NAME.weights. */
+  const void *embedded_weights;
+  /* Identifies the weights; a weights file must carry the same value. */
+  uint64_t weights_id;
+  kiln_entry_fn entry;
+} kiln_model;
+
+typedef struct kiln_context kiln_context;
+
+/* Why a context could not be created (kiln_context_create's `error`). */
+typedef struct kiln_error {
+  char message[256];
+} kiln_error;
+
+typedef struct kiln_options {
+  /* Path of NAME.weights for models compiled with --weights=file. NULL: use
+     the embedded weights. */
+  const char *weights_path;
+  /* Caller-owned arena of at least model->arena_size bytes, aligned to 64
+     bytes. NULL: the context allocates its own. */
+  void *arena;
+  size_t arena_size;
+} kiln_options;
+
+/* Creates a context (a reusable arena plus the weights) for one model.
+   `options` and `error` may be NULL. */
+kiln_status kiln_context_create(const kiln_model *model,
+                                const kiln_options *options,
+                                kiln_context **out, kiln_error *error);
+void kiln_context_destroy(kiln_context *ctx);
+
+/* Runs the model: `inputs[i]` points to input i's data and `outputs[i]` to
+   room for output i, laid out densely in row-major order as the
+   kiln_tensor_info describe. */
+kiln_status kiln_run(kiln_context *ctx, const void *const *inputs,
+                     size_t num_inputs, void *const *outputs,
+                     size_t num_outputs);
+
+/* The message of the last failed call on this context ("" if none). */
+const char *kiln_context_error(const kiln_context *ctx);
+const kiln_model *kiln_context_model(const kiln_context *ctx);
+
+const char *kiln_status_string(kiln_status status);
+const char *kiln_dtype_name(int32_t dtype);
+size_t kiln_dtype_size(int32_t dtype);
+
+/* Parallel-for hook: generated code splits work through this. The default
+   runs tasks inline on the calling thread. */
+typedef void (*kiln_task_fn)(void *arg, int64_t begin, int64_t end);
+typedef void (*kiln_parallel_for_fn)(void *pool, kiln_task_fn fn, void *arg,
+                                     int64_t count);
+void kiln_context_set_parallel_for(kiln_context *ctx, kiln_parallel_for_fn fn,
+                                   void *pool);
+
+/* Weights files written by kilnc --weights=file start with this header. */
+#define KILN_WEIGHTS_MAGIC "KILNWTS1"
+#define KILN_WEIGHTS_HEADER_SIZE 64u
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RT_H */
