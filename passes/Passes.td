@@ -59,4 +59,16 @@ def KilnLowerCopies : Pass<"kiln-lower-copies"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Move each top-level linalg op into its own kernel function";
+  let description = [{
+    After bufferization, every linalg op in the body of a public function
+    becomes a call to a private `@<func>_kN` function taking the op's buffers.
+    Small kernels keep LLVM's loop optimizations linear in model size, and
+    each kernel is the unit the runtime can later split across threads.
+    Scalar constants the op captures are cloned into the kernel.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // KILN_PASSES_TD

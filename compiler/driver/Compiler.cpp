@@ -146,9 +146,18 @@ int Job::run() {
   if (!weights)
     return error(weights.takeError());
   uint64_t arena = 0;
-  for (auto f : module->getOps<func::FuncOp>())
+  std::vector<std::vector<int64_t>> entryArgShapes;
+  for (auto f : module->getOps<func::FuncOp>()) {
+    if (f.isExternal() || f.isPrivate())
+      continue;
     if (auto a = f->getAttrOfType<IntegerAttr>(kArenaSizeAttr))
       arena = a.getInt();
+    for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+      auto t = cast<MemRefType>(f.getArgument(i).getType());
+      entryArgShapes.emplace_back(t.getShape().begin(), t.getShape().end());
+      f.setArgAttrs(i, DictionaryAttr::get(&ctx));
+    }
+  }
   {
     PassManager pm(&ctx);
     if (failed(addLowerToLLVMPasses(pm, popts)))
@@ -161,6 +170,7 @@ int Job::run() {
   facts.name = name;
   facts.signature = std::move(*signature);
   facts.arenaSize = arena;
+  facts.entryArgShapes = std::move(entryArgShapes);
   facts.weightsSize = weights->size();
   facts.weightsId = weights->id();
   facts.embedWeights = o.embedWeights;

@@ -75,8 +75,8 @@ GraphImporter::convertTensor(const onnx::TensorProto &t) {
 RankedTensorType GraphImporter::inputType(const onnx::ValueInfoProto &info) {
   const std::string &name = info.name();
   if (!info.type().has_tensor_type()) {
-    error("graph input '" + name + "' is not a tensor; Kiln supports tensor "
-          "inputs only");
+    error("graph input '" + name + "' is not a tensor; sequence, map and "
+          "optional types are not supported");
     return {};
   }
   const auto &tt = info.type().tensor_type();

@@ -24,10 +24,10 @@ static const char *kBufferizeStage =
     "kiln-lower-copies,canonicalize,kiln-plan-memory";
 
 static const char *kLLVMStage =
-    "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
+    "kiln-outline-kernels,func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
     "canonicalize,expand-strided-metadata,finalize-memref-to-llvm,"
-    "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
-    "convert-index-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+    "convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+    "convert-index-to-llvm,convert-func-to-llvm,"
     "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
 
 LogicalResult addLowerToLinalgPasses(OpPassManager &pm, const PipelineOptions &o) {

@@ -61,15 +61,21 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
   registerLLVMDialectTranslation(registry);
   lowered.getContext()->appendDialectRegistry(registry);
 
-  // The LLVM function's arguments: inputs, weights, outputs, arena.
+  // The entry's memref arguments: inputs, weights, outputs, arena.
   auto entryFn = lowered.lookupSymbol<LLVM::LLVMFuncOp>("main");
   if (!entryFn)
     return llvm::createStringError("the lowered module has no main function");
   size_t numIn = facts.signature.inputs.size(), numOut = facts.signature.outputs.size();
-  if (entryFn.getNumArguments() != numIn + numOut + 2)
-    return llvm::createStringError("main takes %u arguments; expected %zu inputs, "
+  if (facts.entryArgShapes.size() != numIn + numOut + 2)
+    return llvm::createStringError("main has %zu memref arguments; expected %zu inputs, "
                                    "the weights, %zu outputs and the arena",
-                                   entryFn.getNumArguments(), numIn, numOut);
+                                   facts.entryArgShapes.size(), numIn, numOut);
+  size_t expanded = 0;
+  for (const auto &shape : facts.entryArgShapes)
+    expanded += 3 + 2 * shape.size();
+  if (entryFn.getNumArguments() != expanded)
+    return llvm::createStringError("main takes %u values; its memref descriptors need %zu",
+                                   entryFn.getNumArguments(), expanded);
   // Discardable kiln.* attributes mean nothing to LLVM.
   for (NamedAttribute a : llvm::to_vector(lowered->getDiscardableAttrs()))
     if (a.getName().strref().starts_with("kiln."))
@@ -93,8 +99,17 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
   auto *i32 = llvm::Type::getInt32Ty(ctx);
   auto *i64 = llvm::Type::getInt64Ty(ctx);
 
+  // Kernels stay separate functions: inlining them back into main would undo
+  // the outlining that keeps LLVM's loop passes fast.
+  for (llvm::Function &f : *m)
+    if (!f.isDeclaration() && &f != main) {
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+      f.addFnAttr(llvm::Attribute::NoInline);
+    }
+
   // void NAME__entry(void *const *buffers): buffers are inputs, outputs,
-  // weights, arena; main wants inputs, weights, outputs, arena.
+  // weights, arena; main wants inputs, weights, outputs, arena, each as a
+  // memref descriptor (allocated, aligned, offset, sizes..., strides...).
   auto *entryTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy}, false);
   auto *entry = llvm::Function::Create(entryTy, llvm::GlobalValue::InternalLinkage,
                                        facts.name + "__entry", *m);
@@ -104,13 +119,30 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
       llvm::Value *slot = b.CreateConstGEP1_64(ptrTy, entry->getArg(0), index);
       return b.CreateLoad(ptrTy, slot);
     };
-    std::vector<llvm::Value *> args;
+    std::vector<size_t> bufferOf;
     for (size_t i = 0; i < numIn; ++i)
-      args.push_back(load(i));
-    args.push_back(load(numIn + numOut));
+      bufferOf.push_back(i);
+    bufferOf.push_back(numIn + numOut);
     for (size_t i = 0; i < numOut; ++i)
-      args.push_back(load(numIn + i));
-    args.push_back(load(numIn + numOut + 1));
+      bufferOf.push_back(numIn + i);
+    bufferOf.push_back(numIn + numOut + 1);
+    std::vector<llvm::Value *> args;
+    for (size_t a = 0; a < bufferOf.size(); ++a) {
+      llvm::Value *p = load(bufferOf[a]);
+      const auto &shape = facts.entryArgShapes[a];
+      args.push_back(p);
+      args.push_back(p);
+      args.push_back(llvm::ConstantInt::get(i64, 0));
+      for (int64_t d : shape)
+        args.push_back(llvm::ConstantInt::get(i64, d));
+      int64_t stride = 1;
+      std::vector<llvm::Value *> strides(shape.size());
+      for (size_t d = shape.size(); d-- > 0;) {
+        strides[d] = llvm::ConstantInt::get(i64, stride);
+        stride *= shape[d];
+      }
+      args.insert(args.end(), strides.begin(), strides.end());
+    }
     b.CreateCall(main, args);
     b.CreateRetVoid();
   }

@@ -25,6 +25,9 @@ struct ModelFacts {
   uint64_t weightsSize = 0;
   uint64_t weightsId = 0;
   bool embedWeights = true;
+  /// Shapes of the entry function's memref arguments, in its order: inputs,
+  /// weights, outputs, arena. The trampoline builds their descriptors.
+  std::vector<std::vector<int64_t>> entryArgShapes;
   /// Also export `kiln_default_model` (shared libraries only: a program that
   /// dlopens any Kiln .so finds the descriptor under this name).
   bool exportDefaultAlias = false;

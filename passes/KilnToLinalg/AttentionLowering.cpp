@@ -37,12 +37,14 @@ Value concatSeq(OpBuilder &b, Location loc, Value past, Value cur) {
 }
 
 /// out[b, h, i, j] = sum_r lhs[b, h, i, r] * rhs[b, h / g, j or r...]
-/// `rhsMap` decides how rhs is read; dims are (b, h, i, j, r).
+/// `rhsMap` decides how rhs is read; dims are (b, h, i, j, r). Half types
+/// accumulate in f32 and round once at the end.
 Value headContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                       AffineMap lhsMap, AffineMap rhsMap,
                       ArrayRef<int64_t> outShape, Type et) {
   MLIRContext *ctx = b.getContext();
-  Value init = filledTensor(b, loc, outShape, scalarConst(b, loc, et, 0));
+  Type acc = accumulatorType(et);
+  Value init = filledTensor(b, loc, outShape, scalarConst(b, loc, acc, 0));
   AffineMap outMap = AffineMap::get(5, 0,
                                     {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
                                      getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)},
@@ -51,11 +53,21 @@ Value headContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
   iters[4] = utils::IteratorType::reduction;
   auto g = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
-      {lhsMap, rhsMap, outMap}, iters, [](OpBuilder &nb, Location l, ValueRange a) {
-        Value r = arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]));
+      {lhsMap, rhsMap, outMap}, iters, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value x = a[0], y = a[1];
+        if (acc != et) {
+          x = arith::ExtFOp::create(nb, l, acc, x);
+          y = arith::ExtFOp::create(nb, l, acc, y);
+        }
+        Value r = arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, x, y));
         linalg::YieldOp::create(nb, l, r);
       });
-  return g.getResult(0);
+  if (acc == et)
+    return g.getResult(0);
+  return buildElementwise(b, loc, RankedTensorType::get(outShape, et), {g.getResult(0)},
+                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            return arith::TruncFOp::create(nb, l, et, a[0]);
+                          });
 }
 
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
@@ -119,7 +131,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           }
           return s;
         });
-    Value probs = buildSoftmax(rewriter, loc, logits, 3, /*log=*/false);
+    Value probs = buildSoftmax(rewriter, loc, logits, 3, /*log=*/false,
+                               /*zeroMaskedRows=*/true);
 
     // out[b, h, i, e] = sum_j p[b, h, i, j] * v[b, h/g, j, e]
     Value out = headContraction(

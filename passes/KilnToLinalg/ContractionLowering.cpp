@@ -72,19 +72,31 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         operandMap(ctx, s, op.getRhs().getType().getShape(), rs,
                    tr ? s.n : s.k, tr ? s.k : s.n),
         resultMap(ctx, s)};
-    Value init = filledTensor(rewriter, loc, rs, scalarConst(rewriter, loc, e.type, 0));
+    // Half types accumulate in f32 and round once at the end.
+    Type acc = e.isFloat ? accumulatorType(e.type) : e.type;
+    Value init = filledTensor(rewriter, loc, rs, scalarConst(rewriter, loc, acc, 0));
     auto g = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        ValueRange{init}, maps, matmulIterators(s),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value r;
+        rewriter, loc, TypeRange{init.getType()},
+        ValueRange{adaptor.getLhs(), adaptor.getRhs()}, ValueRange{init}, maps,
+        matmulIterators(s), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x = a[0], y = a[1], r;
+          if (acc != e.type) {
+            x = arith::ExtFOp::create(b, l, acc, x);
+            y = arith::ExtFOp::create(b, l, acc, y);
+          }
           if (e.isFloat)
-            r = arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]));
+            r = arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, x, y));
           else
-            r = arith::AddIOp::create(b, l, a[2], arith::MulIOp::create(b, l, a[0], a[1]));
+            r = arith::AddIOp::create(b, l, a[2], arith::MulIOp::create(b, l, x, y));
           linalg::YieldOp::create(b, l, r);
         });
-    rewriter.replaceOp(op, g.getResult(0));
+    Value result = g.getResult(0);
+    if (acc != e.type)
+      result = buildElementwise(rewriter, loc, type, {result},
+                                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                  return arith::TruncFOp::create(b, l, e.type, a[0]);
+                                });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

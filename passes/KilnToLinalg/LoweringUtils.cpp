@@ -117,7 +117,14 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
   return op.getResult(0);
 }
 
-Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) {
+Type accumulatorType(Type t) {
+  if (t.isF16() || t.isBF16())
+    return Float32Type::get(t.getContext());
+  return t;
+}
+
+Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log,
+                   bool zeroMaskedRows) {
   auto type = cast<RankedTensorType>(x.getType());
   Type et = type.getElementType();
   int64_t rank = type.getRank();
@@ -131,8 +138,17 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) 
                          return arith::MaximumFOp::create(nb, l, v, acc);
                        });
   Value shifted = buildElementwise(b, loc, type, {x, m},
-                                   [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                                     return arith::SubFOp::create(nb, l, a[0], a[1]);
+                                   [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                     Value max = a[1];
+                                     if (zeroMaskedRows) {
+                                       // exp(-inf - 0) = 0 instead of exp(NaN)
+                                       Value negInf = scalarConst(nb, l, et, -INFINITY);
+                                       Value allMasked = arith::CmpFOp::create(
+                                           nb, l, arith::CmpFPredicate::OEQ, max, negInf);
+                                       max = arith::SelectOp::create(
+                                           nb, l, allMasked, scalarConst(nb, l, et, 0), max);
+                                     }
+                                     return arith::SubFOp::create(nb, l, a[0], max);
                                    });
   Value e = buildElementwise(b, loc, type, {shifted},
                              [](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -149,8 +165,14 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log) 
                                                            math::LogOp::create(nb, l, a[1]));
                             });
   return buildElementwise(b, loc, type, {e, s},
-                          [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                            return arith::DivFOp::create(nb, l, a[0], a[1]);
+                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            Value p = arith::DivFOp::create(nb, l, a[0], a[1]);
+                            if (!zeroMaskedRows)
+                              return p;
+                            Value zero = scalarConst(nb, l, et, 0);
+                            Value empty = arith::CmpFOp::create(
+                                nb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+                            return arith::SelectOp::create(nb, l, empty, zero, p);
                           });
 }
 

@@ -60,9 +60,14 @@ mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value input, llvm::ArrayRef<int64_t> axes,
                            mlir::Value init, CombineFn combine);
 
-/// softmax(x) along `axis` (log-softmax with `log`), max-subtracted.
+/// softmax(x) along `axis` (log-softmax with `log`), max-subtracted. With
+/// `zeroMaskedRows`, a row that is entirely -inf yields zeros instead of NaN
+/// (attention's rule for fully masked queries).
 mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                         int64_t axis, bool log);
+                         int64_t axis, bool log, bool zeroMaskedRows = false);
+
+/// The type to accumulate products of `t` in: f32 for half types.
+mlir::Type accumulatorType(mlir::Type t);
 
 /// Reinserts size-1 dims at `axes` (the inverse of a reduction's dim removal).
 mlir::Value expandReducedDims(mlir::OpBuilder &b, mlir::Location loc,
