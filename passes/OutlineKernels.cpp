@@ -31,16 +31,16 @@ struct OutlineKernelsPass : impl::KilnOutlineKernelsBase<OutlineKernelsPass> {
 
   void outline(ModuleOp module, SymbolTable &symbols, func::FuncOp parent,
                Operation &op, int index) {
-    // Arguments: the op's operands, then anything its body reads from
-    // outside that is not a constant (constants are cloned in).
-    llvm::SetVector<Value> args(op.getOperands().begin(), op.getOperands().end());
-    llvm::SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op.getRegions(), captured);
-    SmallVector<Operation *> constants;
-    for (Value v : captured) {
+    // Arguments: the op's operands and anything its body reads from outside,
+    // except constants, which are cloned into the kernel.
+    llvm::SetVector<Value> used(op.getOperands().begin(), op.getOperands().end());
+    getUsedValuesDefinedAbove(op.getRegions(), used);
+    llvm::SetVector<Value> args;
+    llvm::SetVector<Operation *> constants;
+    for (Value v : used) {
       Operation *def = v.getDefiningOp();
       if (def && def->hasTrait<OpTrait::ConstantLike>())
-        constants.push_back(def);
+        constants.insert(def);
       else
         args.insert(v);
     }

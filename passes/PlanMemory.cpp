@@ -65,6 +65,9 @@ struct PlanMemoryPass : impl::KilnPlanMemoryBase<PlanMemoryPass> {
         Value v = worklist.pop_back_val();
         for (OpOperand &use : v.getUses()) {
           Operation *user = use.getOwner();
+          // A deallocation ends the buffer's life rather than using it.
+          if (isa<memref::DeallocOp>(user))
+            continue;
           if (auto view = dyn_cast<ViewLikeOpInterface>(user))
             if (view.getViewSource() == v)
               for (Value r : user->getResults())

@@ -15,3 +15,14 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%corpus", os.path.join(config.kiln_src_root, "test", "corpus")))
+config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
+
+import shutil
+# AArch64 tests need the cross toolchain, the cross-built runtime and qemu;
+# without them lit reports those tests as UNSUPPORTED.
+if (shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64")
+        and os.path.exists(os.path.join(config.kiln_obj_root, "lib", "aarch64-linux-gnu", "libkiln_rt.a"))):
+    config.available_features.add("aarch64-cross")
+else:
+    lit_config.note("AArch64 tests skipped: install gcc-aarch64-linux-gnu, "
+                    "libc6-dev-arm64-cross and qemu-user (scripts/setup.sh does)")

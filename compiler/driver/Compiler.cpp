@@ -206,6 +206,8 @@ int Job::run() {
   llvm::sys::path::remove_filename(dir);
   if (dir.empty())
     dir = ".";
+  if (!llvm::sys::fs::is_directory(dir))
+    return error("cannot write " + output + ": directory '" + dir + "' does not exist");
   // Intermediate objects live next to the output and go away at the end.
   llvm::SmallString<256> codeObj, weightsObj;
   auto tempIn = [&](llvm::SmallString<256> &path, const char *tag) -> std::error_code {

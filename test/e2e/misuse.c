@@ -1,0 +1,119 @@
+/* Runtime misuse gives an error code and a message, never a crash.
+ * Linked with: wf (gpt2, --weights=file), emb (gpt2, embedded weights).
+ * argv: wf.weights other_model.weights truncated.weights not_weights_file */
+#include "kiln_rt.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const kiln_model wf_model;
+extern const kiln_model emb_model;
+
+static void report(const char *what, kiln_status s, const char *msg) {
+  printf("%s: %s: %s\n", what, kiln_status_string(s), msg);
+}
+
+typedef struct {
+  const kiln_model *m;
+  int64_t ids[16];
+  float logits[16 * 500];
+  kiln_status status;
+} job;
+
+static void *run_job(void *arg) {
+  job *j = (job *)arg;
+  kiln_context *ctx;
+  kiln_error err;
+  j->status = kiln_context_create(j->m, NULL, &ctx, &err);
+  if (j->status != KILN_OK)
+    return NULL;
+  const void *in[1] = {j->ids};
+  void *out[1] = {j->logits};
+  for (int r = 0; r < 20 && j->status == KILN_OK; ++r)
+    j->status = kiln_run(ctx, in, 1, out, 1);
+  kiln_context_destroy(ctx);
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5)
+    return 2;
+  kiln_error err;
+  kiln_context *ctx = NULL;
+  kiln_status s;
+
+  s = kiln_context_create(NULL, NULL, &ctx, &err);
+  report("null model", s, err.message);
+  s = kiln_context_create(&emb_model, NULL, NULL, &err);
+  report("null out", s, err.message);
+  s = kiln_context_create(&wf_model, NULL, &ctx, &err);
+  report("file weights without a path", s, err.message);
+
+  kiln_options o = {0};
+  o.weights_path = "/nonexistent/wf.weights";
+  s = kiln_context_create(&wf_model, &o, &ctx, &err);
+  report("missing weights file", s, err.message);
+  o.weights_path = argv[2];
+  s = kiln_context_create(&wf_model, &o, &ctx, &err);
+  report("another model's weights", s, err.message);
+  o.weights_path = argv[3];
+  s = kiln_context_create(&wf_model, &o, &ctx, &err);
+  report("truncated weights", s, err.message);
+  o.weights_path = argv[4];
+  s = kiln_context_create(&wf_model, &o, &ctx, &err);
+  report("not a weights file", s, err.message);
+
+  kiln_model wrong_abi = emb_model;
+  wrong_abi.abi_version = 99;
+  s = kiln_context_create(&wrong_abi, NULL, &ctx, &err);
+  report("abi", s, err.message);
+
+  kiln_options small = {0};
+  static _Alignas(64) unsigned char tiny[64];
+  small.arena = tiny;
+  small.arena_size = sizeof tiny;
+  s = kiln_context_create(&emb_model, &small, &ctx, &err);
+  report("small arena", s, err.message);
+
+  o.weights_path = argv[1];
+  s = kiln_context_create(&wf_model, &o, &ctx, &err);
+  report("right weights", s, err.message);
+  static int64_t ids[16];
+  static float logits[16 * 500];
+  const void *in[2] = {ids, ids};
+  void *out[1] = {logits};
+  s = kiln_run(ctx, in, 2, out, 1);
+  report("two inputs", s, kiln_context_error(ctx));
+  s = kiln_run(ctx, in, 1, out, 0);
+  report("no outputs", s, kiln_context_error(ctx));
+  const void *null_in[1] = {NULL};
+  s = kiln_run(ctx, null_in, 1, out, 1);
+  report("null input", s, kiln_context_error(ctx));
+  s = kiln_run(ctx, NULL, 1, out, 1);
+  report("null input array", s, kiln_context_error(ctx));
+  s = kiln_run(ctx, in, 1, out, 1);
+  report("good run", s, kiln_context_error(ctx));
+  kiln_context_destroy(ctx);
+  s = kiln_run(NULL, in, 1, out, 1);
+  report("null context", s, kiln_context_error(NULL));
+  kiln_context_destroy(NULL);
+
+  /* Two contexts of one model, on two threads at once, agree with a third. */
+  job a = {&emb_model}, b = {&emb_model}, c = {&emb_model};
+  for (int i = 0; i < 16; ++i)
+    a.ids[i] = b.ids[i] = c.ids[i] = (i * 31) % 500;
+  pthread_t ta, tb;
+  pthread_create(&ta, NULL, run_job, &a);
+  pthread_create(&tb, NULL, run_job, &b);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  run_job(&c);
+  int same = a.status == KILN_OK && b.status == KILN_OK && c.status == KILN_OK &&
+             !memcmp(a.logits, c.logits, sizeof a.logits) &&
+             !memcmp(b.logits, c.logits, sizeof b.logits) && isfinite(c.logits[0]);
+  printf("two threads: %s\n", same ? "identical results" : "MISMATCH");
+  return same ? 0 : 1;
+}
