@@ -71,4 +71,16 @@ def KilnOutlineKernels : Pass<"kiln-outline-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into consumers that read each element once";
+  let description = [{
+    Upstream elementwise fusion also pulls a producer into a consumer with
+    more loops, such as a GELU into the matmul that reads it, which then
+    recomputes the producer once per extra iteration. This pass fuses only
+    where the consumer reads the producer's result through a permutation, so
+    fusion never adds work.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // KILN_PASSES_TD

@@ -38,6 +38,11 @@ public:
   int run();
 
 private:
+  /// Everything up to the objects on disk; fills the members below. Returns
+  /// -1 when linking should follow, else the exit code.
+  int produce();
+
+private:
   int error(const llvm::Twine &msg) {
     diag << "kilnc: error: " << msg << "\n";
     return 1;
@@ -50,6 +55,18 @@ private:
   const CompileOptions &o;
   llvm::raw_ostream &diag;
   std::string name;
+  // Results of produce() for the link step.
+  ModelFacts facts;
+  std::string output, header, targetText;
+  llvm::Triple triple;
+  std::vector<std::string> objects;
+  struct Cleanup {
+    std::vector<std::string> files;
+    ~Cleanup() {
+      for (auto &f : files)
+        llvm::sys::fs::remove(f);
+    }
+  } cleanup;
 };
 
 std::string Job::defaultName() const {
@@ -85,7 +102,21 @@ int Job::run() {
   name = o.name.empty() ? defaultName() : o.name;
   if (name != toCIdentifier(name))
     return error("--name=" + name + " is not a C identifier");
+  // The MLIR context (holding every weight) is gone once produce() returns,
+  // so the linker's copy of the weights is the only one in memory.
+  if (int rc = produce(); rc >= 0)
+    return rc;
+  if (auto e = linkObjects(objects, output,
+                           o.emit == EmitKind::Object ? LinkKind::Relocatable
+                                                      : LinkKind::Shared,
+                           triple, o.linker))
+    return error(std::move(e));
+  if (auto e = writeModelHeader(header, facts, HeaderInfo{o.input, targetText}))
+    return error(std::move(e));
+  return 0;
+}
 
+int Job::produce() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -166,7 +197,6 @@ int Job::run() {
       return error("lowering " + o.input + " to LLVM failed");
   }
 
-  ModelFacts facts;
   facts.name = name;
   facts.signature = std::move(*signature);
   facts.arenaSize = arena;
@@ -201,7 +231,7 @@ int Job::run() {
     return 0;
   }
 
-  std::string output = outputPath(o.emit == EmitKind::Object ? ".o" : ".so");
+  output = outputPath(o.emit == EmitKind::Object ? ".o" : ".so");
   llvm::SmallString<256> dir(output);
   llvm::sys::path::remove_filename(dir);
   if (dir.empty())
@@ -219,13 +249,6 @@ int Job::run() {
       llvm::sys::Process::SafelyCloseFileDescriptor(fd);
     return ec;
   };
-  struct Cleanup {
-    std::vector<std::string> files;
-    ~Cleanup() {
-      for (auto &f : files)
-        llvm::sys::fs::remove(f);
-    }
-  } cleanup;
   if (auto ec = tempIn(codeObj, "code"))
     return error(dir + ": cannot create a temporary file: " + ec.message());
   cleanup.files.push_back(codeObj.str().str());
@@ -237,7 +260,7 @@ int Job::run() {
     if (auto e = emitMachineCode(**llvmModule, **tm, /*assembly=*/false, os))
       return error(std::move(e));
   }
-  std::vector<std::string> objects = {codeObj.str().str()};
+  objects = {codeObj.str().str()};
   if (o.embedWeights) {
     if (auto ec = tempIn(weightsObj, "weights"))
       return error(dir + ": cannot create a temporary file: " + ec.message());
@@ -252,22 +275,15 @@ int Job::run() {
     if (auto e = weights->writeFile(wpath.str().str()))
       return error(std::move(e));
   }
-  if (auto e = linkObjects(objects, output,
-                           o.emit == EmitKind::Object ? LinkKind::Relocatable
-                                                      : LinkKind::Shared,
-                           spec->triple, o.linker))
-    return error(std::move(e));
-
-  std::string header = o.headerPath;
+  header = o.headerPath;
   if (header.empty()) {
     llvm::SmallString<256> h(dir);
     llvm::sys::path::append(h, name + ".h");
     header = h.str().str();
   }
-  HeaderInfo info{o.input, spec->triple.str() + " (" + spec->cpu + ")"};
-  if (auto e = writeModelHeader(header, facts, info))
-    return error(std::move(e));
-  return 0;
+  triple = spec->triple;
+  targetText = spec->triple.str() + " (" + spec->cpu + ")";
+  return -1;
 }
 
 } // namespace

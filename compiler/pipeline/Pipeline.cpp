@@ -13,7 +13,7 @@ namespace kiln {
 static std::string linalgStage(const PipelineOptions &o) {
   std::string p = "canonicalize,cse,kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
   if (o.optLevel >= 1)
-    p += ",func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+    p += ",func.func(kiln-fuse-elementwise),canonicalize,cse";
   return p;
 }
 

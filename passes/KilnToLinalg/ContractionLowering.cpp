@@ -16,12 +16,14 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-/// Iteration space (batch..., m, n, k) for a result of rank `resultRank`.
+/// Iteration space (batch..., m, k, n) for a result of rank `resultRank`.
+/// n innermost: loops then stream along rows of rhs and of the result, which
+/// LLVM vectorizes, instead of striding down rhs columns.
 struct MatmulSpace {
-  int64_t numBatch, m, n, k, numDims;
+  int64_t numBatch, m, k, n, numDims;
   explicit MatmulSpace(int64_t resultRank)
-      : numBatch(resultRank - 2), m(resultRank - 2), n(resultRank - 1),
-        k(resultRank), numDims(resultRank + 1) {}
+      : numBatch(resultRank - 2), m(resultRank - 2), k(resultRank - 1),
+        n(resultRank), numDims(resultRank + 1) {}
 };
 
 /// The map for a matmul operand of `shape` whose last two dims are (row, col)
@@ -50,8 +52,10 @@ SmallVector<utils::IteratorType> matmulIterators(const MatmulSpace &s) {
 
 AffineMap resultMap(MLIRContext *ctx, const MatmulSpace &s) {
   SmallVector<AffineExpr> exprs;
-  for (int64_t d = 0; d < s.numBatch + 2; ++d)
+  for (int64_t d = 0; d < s.numBatch; ++d)
     exprs.push_back(getAffineDimExpr(d, ctx));
+  exprs.push_back(getAffineDimExpr(s.m, ctx));
+  exprs.push_back(getAffineDimExpr(s.n, ctx));
   return AffineMap::get(s.numDims, 0, exprs, ctx);
 }
 
