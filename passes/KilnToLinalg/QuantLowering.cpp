@@ -22,6 +22,15 @@ Value alignChannels(OpBuilder &b, Location loc, Value param, int64_t axis,
   return reshapeTensor(b, loc, param, shape);
 }
 
+/// The op's scale and zero point, aligned to broadcast against its input.
+template <typename OpTy>
+std::pair<Value, Value> alignedParams(OpBuilder &b, OpTy op,
+                                      typename OpTy::Adaptor adaptor) {
+  int64_t rank = op.getInput().getType().getRank();
+  return {alignChannels(b, op.getLoc(), adaptor.getScale(), op.getAxis(), rank),
+          alignChannels(b, op.getLoc(), adaptor.getZeroPoint(), op.getAxis(), rank)};
+}
+
 /// clamp(roundeven(v), qmin, qmax) converted to the quantized type.
 Value saturate(OpBuilder &b, Location l, Value v, const ElemInfo &q) {
   Type ft = v.getType();
@@ -38,9 +47,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeLinearOp> {
   LogicalResult matchAndRewrite(QuantizeLinearOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    int64_t rank = op.getInput().getType().getRank();
-    Value scale = alignChannels(rewriter, loc, adaptor.getScale(), op.getAxis(), rank);
-    Value zp = alignChannels(rewriter, loc, adaptor.getZeroPoint(), op.getAxis(), rank);
+    auto [scale, zp] = alignedParams(rewriter, op, adaptor);
     ElemInfo q = ElemInfo::of(op.getType().getElementType());
     ElemInfo f = ElemInfo::of(op.getInput().getType().getElementType());
     Value y = buildElementwise(
@@ -60,9 +67,7 @@ struct DequantizeLowering : OpConversionPattern<DequantizeLinearOp> {
   LogicalResult matchAndRewrite(DequantizeLinearOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    int64_t rank = op.getInput().getType().getRank();
-    Value scale = alignChannels(rewriter, loc, adaptor.getScale(), op.getAxis(), rank);
-    Value zp = alignChannels(rewriter, loc, adaptor.getZeroPoint(), op.getAxis(), rank);
+    auto [scale, zp] = alignedParams(rewriter, op, adaptor);
     ElemInfo q = ElemInfo::of(op.getInput().getType().getElementType());
     ElemInfo f = ElemInfo::of(op.getType().getElementType());
     ElemInfo i32 = ElemInfo::of(rewriter.getI32Type());

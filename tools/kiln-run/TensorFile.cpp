@@ -1,6 +1,8 @@
 //===- TensorFile.cpp - .npy and ONNX TensorProto .pb tensors ---------------===//
 #include "TensorFile.h"
 
+#include "kiln_rt.h"
+
 #include "onnx/onnx_pb.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -19,15 +21,7 @@ int64_t HostBuffer::numElements() const {
   return n;
 }
 
-static int64_t elemSize(int32_t dtype) {
-  switch (dtype) {
-  case 2: case 3: case 9: return 1;
-  case 4: case 5: case 10: case 16: return 2;
-  case 1: case 6: case 12: return 4;
-  case 7: case 11: case 13: return 8;
-  default: return 0;
-  }
-}
+static int64_t elemSize(int32_t dtype) { return (int64_t)kiln_dtype_size(dtype); }
 
 static const struct {
   const char *descr;
