@@ -89,6 +89,45 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return op.getResult(0);
 }
 
+namespace combine {
+Value addF(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::AddFOp::create(b, l, x, acc);
+}
+Value addI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::AddIOp::create(b, l, x, acc);
+}
+Value addSquareF(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::AddFOp::create(b, l, acc, arith::MulFOp::create(b, l, x, x));
+}
+Value addSquareI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::AddIOp::create(b, l, acc, arith::MulIOp::create(b, l, x, x));
+}
+Value mulF(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MulFOp::create(b, l, x, acc);
+}
+Value mulI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MulIOp::create(b, l, x, acc);
+}
+Value maxF(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MaximumFOp::create(b, l, x, acc);
+}
+Value minF(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MinimumFOp::create(b, l, x, acc);
+}
+Value maxSI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MaxSIOp::create(b, l, x, acc);
+}
+Value maxUI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MaxUIOp::create(b, l, x, acc);
+}
+Value minSI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MinSIOp::create(b, l, x, acc);
+}
+Value minUI(OpBuilder &b, Location l, Value x, Value acc) {
+  return arith::MinUIOp::create(b, l, x, acc);
+}
+} // namespace combine
+
 Value buildReduction(OpBuilder &b, Location loc, Value input,
                      ArrayRef<int64_t> axes, Value init, CombineFn combine) {
   MLIRContext *ctx = b.getContext();
@@ -133,10 +172,7 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log,
     return expandReducedDims(b, loc, buildReduction(b, loc, v, axes, init, fn),
                              axes, rank);
   };
-  Value m = reduceKeep(x, scalarConst(b, loc, et, -INFINITY),
-                       [](OpBuilder &nb, Location l, Value v, Value acc) -> Value {
-                         return arith::MaximumFOp::create(nb, l, v, acc);
-                       });
+  Value m = reduceKeep(x, scalarConst(b, loc, et, -INFINITY), combine::maxF);
   Value shifted = buildElementwise(b, loc, type, {x, m},
                                    [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                                      Value max = a[1];
@@ -154,10 +190,7 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t axis, bool log,
                              [](OpBuilder &nb, Location l, ValueRange a) -> Value {
                                return math::ExpOp::create(nb, l, a[0]);
                              });
-  Value s = reduceKeep(e, scalarConst(b, loc, et, 0),
-                       [](OpBuilder &nb, Location l, Value v, Value acc) -> Value {
-                         return arith::AddFOp::create(nb, l, v, acc);
-                       });
+  Value s = reduceKeep(e, scalarConst(b, loc, et, 0), combine::addF);
   if (log)
     return buildElementwise(b, loc, type, {shifted, s},
                             [](OpBuilder &nb, Location l, ValueRange a) -> Value {

@@ -54,6 +54,22 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
 using CombineFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::Value elem, mlir::Value acc)>;
 
+/// Scalar combiners for buildReduction: `combine(element, accumulator)`.
+namespace combine {
+mlir::Value addF(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value addI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value addSquareF(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value addSquareI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value mulF(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value mulI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value maxF(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value minF(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value maxSI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value maxUI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value minSI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+mlir::Value minUI(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value);
+} // namespace combine
+
 /// Reduces `input` over the sorted `axes` (removed from the result), starting
 /// from `init`.
 mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc,

@@ -11,43 +11,7 @@ using namespace mlir;
 namespace kiln {
 namespace {
 
-Value addF(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::AddFOp::create(b, l, x, acc);
-}
-Value maxF(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MaximumFOp::create(b, l, x, acc);
-}
-Value addSquareF(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::AddFOp::create(b, l, acc, arith::MulFOp::create(b, l, x, x));
-}
-
-Value addI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::AddIOp::create(b, l, x, acc);
-}
-Value addSquareI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::AddIOp::create(b, l, acc, arith::MulIOp::create(b, l, x, x));
-}
-Value mulF(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MulFOp::create(b, l, x, acc);
-}
-Value mulI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MulIOp::create(b, l, x, acc);
-}
-Value minF(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MinimumFOp::create(b, l, x, acc);
-}
-Value maxSI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MaxSIOp::create(b, l, x, acc);
-}
-Value maxUI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MaxUIOp::create(b, l, x, acc);
-}
-Value minSI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MinSIOp::create(b, l, x, acc);
-}
-Value minUI(OpBuilder &b, Location l, Value x, Value acc) {
-  return arith::MinUIOp::create(b, l, x, acc);
-}
+using namespace combine;
 
 /// Reduces over `axes` and puts the reduced dims back with size 1, ready to
 /// broadcast against the input.

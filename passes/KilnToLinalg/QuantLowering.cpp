@@ -97,15 +97,9 @@ struct DynamicQuantizeLowering : OpConversionPattern<DynamicQuantizeLinearOp> {
     for (int64_t d = 0; d < xt.getRank(); ++d)
       all.push_back(d);
     Value mn = buildReduction(rewriter, loc, x, all,
-                              scalarConst(rewriter, loc, f32, INFINITY),
-                              [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
-                                return arith::MinimumFOp::create(b, l, v, acc);
-                              });
+                              scalarConst(rewriter, loc, f32, INFINITY), combine::minF);
     Value mx = buildReduction(rewriter, loc, x, all,
-                              scalarConst(rewriter, loc, f32, -INFINITY),
-                              [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
-                                return arith::MaximumFOp::create(b, l, v, acc);
-                              });
+                              scalarConst(rewriter, loc, f32, -INFINITY), combine::maxF);
     auto scalarF = RankedTensorType::get({}, f32);
     // The range always includes 0 and maps onto [0, 255].
     Value scale = buildElementwise(rewriter, loc, scalarF, {mn, mx},
