@@ -47,15 +47,32 @@ int64_t countOver(RankedTensorType t, ArrayRef<int64_t> axes) {
   return n;
 }
 
-/// rsqrt(sum / n + eps) for a reduced sum of squares.
-Value invRms(OpBuilder &b, Location loc, Value sumSq, double n, double eps) {
-  auto t = cast<RankedTensorType>(sumSq.getType());
-  Type et = t.getElementType();
-  return buildElementwise(b, loc, t, {sumSq}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-    Value mean = arith::DivFOp::create(nb, l, a[0], scalarConst(nb, l, et, n));
-    return math::RsqrtOp::create(
-        nb, l, arith::AddFOp::create(nb, l, mean, scalarConst(nb, l, et, eps)));
-  });
+/// x * rsqrt(mean(x^2 over axes) + eps) * scale (+ bias): RMS normalisation,
+/// and layer normalisation once x is centred.
+Value scaleByInvRms(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                    double eps, Value scale, Value bias) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type et = type.getElementType();
+  double n = (double)countOver(type, axes);
+  Value sumSq = reduceKeep(b, loc, x, axes, scalarConst(b, loc, et, 0), addSquareF);
+  Value inv = buildElementwise(
+      b, loc, cast<RankedTensorType>(sumSq.getType()), {sumSq},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value mean = arith::DivFOp::create(nb, l, a[0], scalarConst(nb, l, et, n));
+        return math::RsqrtOp::create(
+            nb, l, arith::AddFOp::create(nb, l, mean, scalarConst(nb, l, et, eps)));
+      });
+  SmallVector<Value> operands = {x, inv, scale};
+  if (bias)
+    operands.push_back(bias);
+  return buildElementwise(b, loc, type, operands,
+                          [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            Value r = arith::MulFOp::create(
+                                nb, l, arith::MulFOp::create(nb, l, a[0], a[1]), a[2]);
+                            if (a.size() > 3)
+                              r = arith::AddFOp::create(nb, l, r, a[3]);
+                            return r;
+                          });
 }
 
 struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
@@ -69,26 +86,14 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     SmallVector<int64_t> axes = trailingAxes(op.getAxis(), type.getRank());
     double n = (double)countOver(type, axes);
     Value sum = reduceKeep(rewriter, loc, x, axes, scalarConst(rewriter, loc, et, 0), addF);
-    Value diff = buildElementwise(rewriter, loc, type, {x, sum},
-                                  [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                    Value mean = arith::DivFOp::create(b, l, a[1], scalarConst(b, l, et, n));
-                                    return arith::SubFOp::create(b, l, a[0], mean);
-                                  });
-    Value var = reduceKeep(rewriter, loc, diff, axes, scalarConst(rewriter, loc, et, 0),
-                           addSquareF);
-    Value inv = invRms(rewriter, loc, var, n, op.getEpsilon().convertToDouble());
-    SmallVector<Value> operands = {diff, inv, adaptor.getScale()};
-    if (adaptor.getBias())
-      operands.push_back(adaptor.getBias());
-    Value y = buildElementwise(rewriter, loc, type, operands,
-                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                 Value r = arith::MulFOp::create(
-                                     b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
-                                 if (a.size() > 3)
-                                   r = arith::AddFOp::create(b, l, r, a[3]);
-                                 return r;
-                               });
-    rewriter.replaceOp(op, y);
+    Value centred = buildElementwise(rewriter, loc, type, {x, sum},
+                                     [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                       Value mean = arith::DivFOp::create(b, l, a[1], scalarConst(b, l, et, n));
+                                       return arith::SubFOp::create(b, l, a[0], mean);
+                                     });
+    rewriter.replaceOp(op, scaleByInvRms(rewriter, loc, centred, axes,
+                                         op.getEpsilon().convertToDouble(),
+                                         adaptor.getScale(), adaptor.getBias()));
     return success();
   }
 };
@@ -97,21 +102,12 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(RmsNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     Value x = adaptor.getInput();
-    auto type = cast<RankedTensorType>(x.getType());
-    Type et = type.getElementType();
-    SmallVector<int64_t> axes = trailingAxes(op.getAxis(), type.getRank());
-    Value sumSq = reduceKeep(rewriter, loc, x, axes, scalarConst(rewriter, loc, et, 0),
-                             addSquareF);
-    Value inv = invRms(rewriter, loc, sumSq, (double)countOver(type, axes),
-                       op.getEpsilon().convertToDouble());
-    Value y = buildElementwise(rewriter, loc, type, {x, inv, adaptor.getScale()},
-                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                 return arith::MulFOp::create(
-                                     b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
-                               });
-    rewriter.replaceOp(op, y);
+    SmallVector<int64_t> axes =
+        trailingAxes(op.getAxis(), cast<RankedTensorType>(x.getType()).getRank());
+    rewriter.replaceOp(op, scaleByInvRms(rewriter, op.getLoc(), x, axes,
+                                         op.getEpsilon().convertToDouble(),
+                                         adaptor.getScale(), Value()));
     return success();
   }
 };
