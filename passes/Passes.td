@@ -83,4 +83,103 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Graph optimizer (kiln -> kiln). Each fusion pass tries every exporter
+// variant it knows at each candidate and remarks what it fused, or why not.
+//===----------------------------------------------------------------------===//
+
+def KilnFoldWeights : Pass<"kiln-fold-weights"> {
+  let summary = "Evaluate weight-only subgraphs at compile time";
+  let description = [{
+    An op whose operands are all constants, at least one of them a weight
+    blob, is computed on the host into a new blob: transposed, scaled, cast,
+    sliced, gathered or concatenated weights become plain weights. (Small
+    dense constants already fold through the ops' folders.) Quantization
+    ops are left alone so that int8 kernels can see them.
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", "int64_t(1) << 31",
+           "Largest result, in bytes, to evaluate">
+  ];
+}
+
+def KilnFuseNorms : Pass<"kiln-fuse-norms"> {
+  let summary = "Fuse LayerNorm and RMSNorm subgraphs into kiln.layer_norm / kiln.rms_norm";
+  let description = [{
+    Anchored at each mean over trailing dims. LayerNorm: the PyTorch form
+    `(x - mean) / sqrt(var + eps) * gamma + beta` (with Pow or Mul for the
+    square, and Div, Reciprocal, Rsqrt or Pow(-0.5) for the inverse), the
+    TF/Keras form `x * (gamma * rstd) + (beta - mean * gamma * rstd)`, with
+    or without gamma/beta. RMSNorm (T5, Llama): `x * rstd(mean(x^2)) * gamma`
+    in the same spellings.
+  }];
+}
+
+def KilnFuseSkipNorms : Pass<"kiln-fuse-skip-norms"> {
+  let summary = "Fuse a residual add into the norm that reads it";
+  let description = [{
+    `layer_norm(a + b)` becomes `kiln.skip_layer_norm` and `rms_norm(a + b)`
+    `kiln.skip_rms_norm`, whose second result is the sum; other readers of
+    the sum (the next residual in pre-norm models) read that result.
+  }];
+}
+
+def KilnFuseGelu : Pass<"kiln-fuse-gelu"> {
+  let summary = "Fuse erf and tanh GELU subgraphs into kiln.gelu";
+  let description = [{
+    Matches GELU by its algebra: the expression around an erf, tanh or
+    sigmoid is expanded into polynomials and compared with GELU's
+    coefficients (within 1e-5 relative), so every operand order and constant
+    spelling (1.4142, 0.7071, sqrt(2/pi), Megatron's factored cubic) fuses.
+  }];
+}
+
+def KilnFuseRotary : Pass<"kiln-fuse-rotary"> {
+  let summary = "Fuse rotary position embeddings into kiln.rotary_embedding";
+  let description = [{
+    The half-split form `x * cos + rotate_half(x) * sin` (Hugging Face Llama,
+    GPT-NeoX) and the interleaved complex-product form of llama2.c/Meta
+    (pairs split with Gather or Slice and restacked with Concat).
+  }];
+}
+
+def KilnFuseAttention : Pass<"kiln-fuse-attention"> {
+  let summary = "Fuse scaled dot-product attention subgraphs into kiln.attention";
+  let description = [{
+    Anchored at each softmax over the last dim of a 4-D score tensor:
+    `softmax(scale * q k^T + mask) v`. Sees through the exporter's spelling
+    of K^T (a transpose, or keys transposed while split into heads), of the
+    scale (Div or Mul after the product, or split over q and k as PyTorch's
+    scaled_dot_product_attention exports), of the mask (additive, or Where
+    with a boolean condition and a large negative fill), of past keys and
+    values (Concat along the sequence), of grouped-query K/V repetition
+    (Expand + Reshape) and of RoPE on q and k (kiln.rotary_embedding). A
+    constant causal mask becomes the `causal` flag.
+  }];
+}
+
+def KilnPackMatmuls : Pass<"kiln-pack-matmuls"> {
+  let summary = "Pack matmuls of one input against constant weights into one matmul";
+  let description = [{
+    Two or more `kiln.matmul`s (each optionally followed by a bias add) that
+    read the same activations against constant 2-D weights become one
+    matmul against the concatenated weights, and slices of its result: the
+    Q/K/V projections of attention, and gate/up of SwiGLU.
+  }];
+  let options = [
+    Option<"minCount", "min-count", "int64_t", "2",
+           "Fewest matmuls worth packing">
+  ];
+}
+
+def KilnFuseEpilogues : Pass<"kiln-fuse-epilogues"> {
+  let summary = "Fuse bias, activation and residual adds into kiln.linear";
+  let description = [{
+    `kiln.matmul` against a 2-D weight, followed by a bias add (broadcast
+    along rows), then GELU or ReLU, then a residual add of the result's
+    shape, becomes one `kiln.linear`. A residual add that a skip norm
+    already holds stays there.
+  }];
+}
+
 #endif // KILN_PASSES_TD

@@ -4,6 +4,9 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/APInt.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
 
 using namespace mlir;
 
@@ -60,8 +63,48 @@ void HostTensor::copyElement(int64_t to, const HostTensor &src, int64_t from) {
     i[to] = src.i[from];
 }
 
+/// Unpacks a blob-backed constant (weights and large masks) element by
+/// element from its little-endian bytes.
+static std::optional<HostTensor> fromResource(DenseResourceElementsAttr attr,
+                                              int64_t maxElements) {
+  auto type = cast<ShapedType>(attr.getType());
+  if (!type.hasStaticShape() || type.getNumElements() > maxElements)
+    return std::nullopt;
+  AsmResourceBlob *blob = attr.getRawHandle().getBlob();
+  if (!blob)
+    return std::nullopt;
+  ArrayRef<char> bytes = blob->getData();
+  Type et = type.getElementType();
+  int64_t n = type.getNumElements();
+  unsigned bits = et.isInteger(1) ? 8 : et.getIntOrFloatBitWidth();
+  if (bits % 8 != 0 || (int64_t)bytes.size() != n * (bits / 8))
+    return std::nullopt;
+  HostTensor t(et, type.getShape());
+  size_t w = bits / 8;
+  for (int64_t k = 0; k < n; ++k) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, bytes.data() + k * w, w); // little-endian hosts only
+    if (auto ft = dyn_cast<FloatType>(et)) {
+      APFloat v(ft.getFloatSemantics(), APInt(bits, raw));
+      bool lost;
+      v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+      t.floats()[k] = v.convertToDouble();
+    } else if (auto it = dyn_cast<IntegerType>(et)) {
+      t.setI(k, it.isUnsigned() || bits == 8 * w && it.getWidth() == 1
+                    ? (int64_t)raw
+                    : APInt(bits, raw).getSExtValue());
+    } else {
+      return std::nullopt;
+    }
+  }
+  return t;
+}
+
 std::optional<HostTensor> HostTensor::fromAttr(Attribute attr,
-                                               int64_t maxElements) {
+                                               int64_t maxElements,
+                                               bool readBlobs) {
+  if (auto res = dyn_cast_or_null<DenseResourceElementsAttr>(attr))
+    return readBlobs ? fromResource(res, maxElements) : std::nullopt;
   auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
   if (!dense)
     return std::nullopt;

@@ -26,10 +26,13 @@ class HostTensor {
 public:
   HostTensor(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
 
-  /// Unpacks a DenseElementsAttr; nullopt for anything else or when it has
-  /// more than `maxElements` elements and is not a splat.
+  /// Unpacks a DenseElementsAttr (and, with `readBlobs`, a blob-backed
+  /// DenseResourceElementsAttr); nullopt for anything else or when it has
+  /// more than `maxElements` elements. Folders leave blobs alone: folding a
+  /// weight into a uniqued attribute would copy it into the context.
   static std::optional<HostTensor> fromAttr(mlir::Attribute attr,
-                                            int64_t maxElements = kMaxFoldElements);
+                                            int64_t maxElements = kMaxFoldElements,
+                                            bool readBlobs = false);
 
   mlir::DenseElementsAttr toAttr() const;
 

@@ -60,6 +60,16 @@ def Kiln_GeluApproximationAttr : I32EnumAttr<"GeluApproximation",
   let cppNamespace = "::kiln";
 }
 
+def Kiln_ActivationAttr : I32EnumAttr<"Activation",
+    "Activation applied in a fused epilogue", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"relu", 1>,
+      I32EnumAttrCase<"gelu", 2>,
+      I32EnumAttrCase<"gelu_tanh", 3>
+    ]> {
+  let cppNamespace = "::kiln";
+}
+
 def Kiln_ComparePredicateAttr : I32EnumAttr<"ComparePredicate",
     "Elementwise comparison", [
       I32EnumAttrCase<"eq", 0>,

@@ -10,8 +10,12 @@
 
 include "dialects/kiln/KilnBase.td"
 
-class Kiln_BinaryOp<string mnemonic, Type operandType, string doc>
-    : Kiln_Op<mnemonic, [Pure, SameOperandsElementType, InferTypeOpAdaptor]> {
+// Commutative ops keep constants on the right after folding, so graph
+// patterns only look for `x op constant`.
+class Kiln_BinaryOp<string mnemonic, Type operandType, string doc,
+                    list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat([Pure, SameOperandsElementType,
+                                     InferTypeOpAdaptor], traits)> {
   let summary = "elementwise " # doc # " with broadcasting";
   let description = [{
     Applies the operation to each pair of broadcast elements. Operands have the
@@ -26,23 +30,23 @@ class Kiln_BinaryOp<string mnemonic, Type operandType, string doc>
   let hasFolder = 1;
 }
 
-def Kiln_AddOp : Kiln_BinaryOp<"add", Kiln_NumericTensor, "addition">;
+def Kiln_AddOp : Kiln_BinaryOp<"add", Kiln_NumericTensor, "addition", [Commutative]>;
 def Kiln_SubOp : Kiln_BinaryOp<"sub", Kiln_NumericTensor, "subtraction">;
-def Kiln_MulOp : Kiln_BinaryOp<"mul", Kiln_NumericTensor, "multiplication">;
+def Kiln_MulOp : Kiln_BinaryOp<"mul", Kiln_NumericTensor, "multiplication", [Commutative]>;
 def Kiln_DivOp : Kiln_BinaryOp<"div", Kiln_NumericTensor,
     "division (integers truncate toward zero)">;
 def Kiln_PowOp : Kiln_BinaryOp<"pow", Kiln_NumericTensor, "power">;
 def Kiln_MaxOp : Kiln_BinaryOp<"max", Kiln_NumericTensor,
-    "maximum (NaN-propagating for floats)">;
+    "maximum (NaN-propagating for floats)", [Commutative]>;
 def Kiln_MinOp : Kiln_BinaryOp<"min", Kiln_NumericTensor,
-    "minimum (NaN-propagating for floats)">;
+    "minimum (NaN-propagating for floats)", [Commutative]>;
 def Kiln_ModOp : Kiln_BinaryOp<"mod", Kiln_NumericTensor,
     "remainder with the divisor's sign (floored), as ONNX Mod with fmod=0">;
 def Kiln_RemOp : Kiln_BinaryOp<"rem", Kiln_NumericTensor,
     "remainder with the dividend's sign (truncated), as C fmod">;
-def Kiln_AndOp : Kiln_BinaryOp<"and", Kiln_BoolTensor, "logical and">;
-def Kiln_OrOp : Kiln_BinaryOp<"or", Kiln_BoolTensor, "logical or">;
-def Kiln_XorOp : Kiln_BinaryOp<"xor", Kiln_BoolTensor, "logical xor">;
+def Kiln_AndOp : Kiln_BinaryOp<"and", Kiln_BoolTensor, "logical and", [Commutative]>;
+def Kiln_OrOp : Kiln_BinaryOp<"or", Kiln_BoolTensor, "logical or", [Commutative]>;
+def Kiln_XorOp : Kiln_BinaryOp<"xor", Kiln_BoolTensor, "logical xor", [Commutative]>;
 
 def Kiln_CmpOp : Kiln_Op<"cmp", [Pure, SameOperandsElementType,
                                   InferTypeOpAdaptor]> {
@@ -82,7 +86,9 @@ def Kiln_NegOp : Kiln_FoldableUnaryOp<"neg", Kiln_NumericTensor, "negation">;
 def Kiln_AbsOp : Kiln_FoldableUnaryOp<"abs", Kiln_NumericTensor, "absolute value">;
 def Kiln_SignOp : Kiln_UnaryOp<"sign", Kiln_NumericTensor, "sign (-1, 0 or 1)">;
 def Kiln_ReluOp : Kiln_UnaryOp<"relu", Kiln_NumericTensor, "max(x, 0)">;
-def Kiln_NotOp : Kiln_FoldableUnaryOp<"not", Kiln_BoolTensor, "logical not">;
+def Kiln_NotOp : Kiln_FoldableUnaryOp<"not", Kiln_BoolTensor, "logical not"> {
+  let hasCanonicalizer = 1;
+}
 def Kiln_ExpOp : Kiln_UnaryOp<"exp", Kiln_FloatTensor, "e^x">;
 def Kiln_LogOp : Kiln_UnaryOp<"log", Kiln_FloatTensor, "natural logarithm">;
 def Kiln_SqrtOp : Kiln_FoldableUnaryOp<"sqrt", Kiln_FloatTensor, "square root">;

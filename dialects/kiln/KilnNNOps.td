@@ -137,6 +137,10 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     - `q: [B, Hq, S, D]`, `k: [B, Hkv, L, D]`, `v: [B, Hkv, L, Dv]`, with
       `Hq % Hkv == 0`. Query head `h` reads key/value head `h / (Hq / Hkv)`
       (grouped-query attention).
+    - With `rotary(cos, sin)`, `q` and the new `k` are first rotated as
+      `kiln.rotary_embedding` does with `rotary_dim` and
+      `rotary_interleaved`; `cos`/`sin` broadcast to `[B, S, rotary_dim/2]`
+      and `L == S`.
     - With `past_key`/`past_value` (`[B, Hkv, P, D]`), keys and values are
       the concatenation `past ++ new` of length `T = P + L`, returned as
       `present_key`/`present_value`.
@@ -145,16 +149,23 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     - `causal`: query `i` sees key `j` only when `j <= i + P`.
     - `softcap > 0` maps scores through `softcap * tanh(s / softcap)` before
       the mask.
+    - A query row whose keys are all masked yields zeros.
 
-    Importers and the attention fusion pass produce this op.
+    Importers and `kiln-fuse-attention` produce this op. Canonicalization
+    turns a constant causal mask into `causal` and drops masks that hide
+    nothing.
   }];
   let arguments = (ins Kiln_FloatTensor:$q, Kiln_FloatTensor:$k,
                        Kiln_FloatTensor:$v,
                        Optional<Kiln_Tensor>:$mask,
                        Optional<Kiln_FloatTensor>:$past_key,
                        Optional<Kiln_FloatTensor>:$past_value,
+                       Optional<Kiln_FloatTensor>:$rotary_cos,
+                       Optional<Kiln_FloatTensor>:$rotary_sin,
                        F32Attr:$scale, UnitAttr:$causal,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                       DefaultValuedAttr<I64Attr, "0">:$rotary_dim,
+                       UnitAttr:$rotary_interleaved);
   // `presents` is empty or holds (present_key, present_value).
   let results = (outs Kiln_FloatTensor:$result,
                       Variadic<Kiln_FloatTensor>:$presents);
@@ -169,10 +180,12 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let assemblyFormat = [{
     $q `,` $k `,` $v (`mask` `(` $mask^ `)`)?
     (`past` `(` $past_key^ `,` $past_value `)`)?
+    (`rotary` `(` $rotary_cos^ `,` $rotary_sin `)`)?
     `scale` `=` $scale (`causal` $causal^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Kiln_RotaryEmbeddingOp : Kiln_Op<"rotary_embedding",

@@ -7,5 +7,6 @@ include "dialects/kiln/KilnElementwiseOps.td"
 include "dialects/kiln/KilnTensorOps.td"
 include "dialects/kiln/KilnNNOps.td"
 include "dialects/kiln/KilnQuantOps.td"
+include "dialects/kiln/KilnFusedOps.td"
 
 #endif // KILN_OPS_TD

@@ -1,6 +1,7 @@
 //===- NNOps.cpp - matmul, normalisation, reductions, attention ------------===//
 #include "dialects/kiln/ConstantFolding.h"
 #include "dialects/kiln/KilnOps.h"
+#include "dialects/kiln/OpVerifiers.h"
 #include "dialects/kiln/ShapeRules.h"
 
 #include <cmath>
@@ -78,7 +79,7 @@ static LogicalResult verifyNormParam(Operation *op, StringRef name,
   return success();
 }
 
-static LogicalResult verifyNorm(Operation *op, RankedTensorType input,
+LogicalResult kiln::verifyNorm(Operation *op, RankedTensorType input,
                                 int64_t axis, float epsilon, Value scale,
                                 Value bias) {
   if (axis < 0 || axis >= input.getRank())
@@ -335,6 +336,25 @@ LogicalResult AttentionOp::verify() {
     return emitOpError("result must be ") << shapeToString(expected);
   if (getSoftcap().convertToFloat() < 0.0f)
     return emitOpError("softcap must be >= 0");
+  if ((getRotaryCos() != nullptr) != (getRotarySin() != nullptr))
+    return emitOpError("rotary_cos and rotary_sin come together");
+  if (Value cos = getRotaryCos()) {
+    int64_t rd = getRotaryDim();
+    if (rd <= 0 || rd % 2 != 0 || (d != kDyn && rd > d))
+      return emitOpError("rotary_dim ")
+             << rd << " must be even, positive and at most the head size " << d;
+    if (!dimsAgree(l, s))
+      return emitOpError("rotary attention needs as many new keys as queries");
+    SmallVector<int64_t> expected = {batch, s, rd / 2};
+    for (Value t : {cos, Value(getRotarySin())}) {
+      auto ty = cast<RankedTensorType>(t.getType());
+      if (ty.getElementType() != et || !broadcastsTo(ty.getShape(), expected))
+        return emitOpError("rotary cos/sin must broadcast to ")
+               << shapeToString(expected) << ", got " << shapeToString(ty.getShape());
+    }
+  } else if (getRotaryDim() != 0 || getRotaryInterleaved()) {
+    return emitOpError("rotary_dim/rotary_interleaved need rotary cos/sin");
+  }
   return success();
 }
 

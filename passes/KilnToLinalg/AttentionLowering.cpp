@@ -77,6 +77,14 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value q = adaptor.getQ(), k = adaptor.getK(), v = adaptor.getV();
+    if (Value cos = adaptor.getRotaryCos()) {
+      // Rotate q and the new keys first; RotaryLowering lowers these.
+      Value sin = adaptor.getRotarySin();
+      auto dim = rewriter.getI64IntegerAttr(op.getRotaryDim());
+      UnitAttr inter = op.getRotaryInterleavedAttr();
+      q = RotaryEmbeddingOp::create(rewriter, loc, q.getType(), q, cos, sin, dim, inter);
+      k = RotaryEmbeddingOp::create(rewriter, loc, k.getType(), k, cos, sin, dim, inter);
+    }
     if (adaptor.getPastKey()) {
       k = concatSeq(rewriter, loc, adaptor.getPastKey(), k);
       v = concatSeq(rewriter, loc, adaptor.getPastValue(), v);

@@ -25,6 +25,7 @@ struct KilnToLinalgPass : impl::KilnToLinalgBase<KilnToLinalgPass> {
     populateNormalizationLowering(converter, patterns);
     populateAttentionLowering(converter, patterns);
     populateQuantLowering(converter, patterns);
+    populateFusedOpsLowering(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
 

@@ -14,6 +14,8 @@ void populateContractionLowering(KilnTypeConverter &tc, mlir::RewritePatternSet 
 void populateNormalizationLowering(KilnTypeConverter &tc, mlir::RewritePatternSet &p);
 void populateAttentionLowering(KilnTypeConverter &tc, mlir::RewritePatternSet &p);
 void populateQuantLowering(KilnTypeConverter &tc, mlir::RewritePatternSet &p);
+/// linear, skip norms: expanded into the kiln ops they fuse.
+void populateFusedOpsLowering(KilnTypeConverter &tc, mlir::RewritePatternSet &p);
 
 } // namespace kiln
 

@@ -58,8 +58,9 @@ AttentionValues buildAttention(NodeImporter &n, Value q, Value k, Value v,
   Builder &b = n.builder;
   auto op = AttentionOp::create(
       n.builder, n.loc, outType, presents, q, k, v, mask, pastKey, pastValue,
-      b.getF32FloatAttr((float)scale), causal ? b.getUnitAttr() : UnitAttr(),
-      b.getF32FloatAttr((float)softcap));
+      /*rotary_cos=*/Value(), /*rotary_sin=*/Value(), b.getF32FloatAttr((float)scale),
+      causal ? b.getUnitAttr() : UnitAttr(), b.getF32FloatAttr((float)softcap),
+      b.getI64IntegerAttr(0), UnitAttr());
   if (!n.finishMulti(op))
     return {};
   AttentionValues r;
