@@ -5,6 +5,7 @@
 // causality (or nothing at all) becomes the `causal` flag.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/kiln/AttentionMasks.h"
 #include "dialects/kiln/ConstantFolding.h"
 #include "dialects/kiln/KilnOps.h"
 
@@ -64,8 +65,7 @@ void NotOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext 
 static constexpr double kHiddenBelow = -1.0e4;
 
 namespace {
-/// Which [query, key] pairs a constant mask lets through, when every entry
-/// either passes a key unchanged or hides it.
+/// Which [query, key] pairs a constant mask lets through.
 struct Visibility {
   int64_t rows, cols; // 1 when the mask broadcasts along that dim
   std::vector<bool> visible;
@@ -106,7 +106,27 @@ std::optional<Visibility> readVisibility(Value mask) {
   }
   return v;
 }
+} // namespace
 
+std::optional<MaskShape> kiln::classifyConstantMask(Value mask, int64_t S, int64_t T,
+                                                    int64_t P) {
+  if (ShapedType::isDynamic(S) || ShapedType::isDynamic(T))
+    return std::nullopt;
+  auto vis = readVisibility(mask);
+  if (!vis || (vis->rows != 1 && vis->rows != S) || (vis->cols != 1 && vis->cols != T))
+    return std::nullopt;
+  MaskShape r{true, true, true};
+  for (int64_t i = 0; i < S; ++i)
+    for (int64_t j = 0; j < T; ++j) {
+      bool seen = vis->at(i, j), inCausal = j <= i + P;
+      r.hidesNothing &= seen;
+      r.isCausal &= seen == inCausal;
+      r.withinCausal &= !inCausal || seen;
+    }
+  return r;
+}
+
+namespace {
 /// Drops a constant mask that hides nothing, or nothing beyond causality, and
 /// turns a constant lower-triangular mask into `causal`.
 struct FoldConstantMask : OpRewritePattern<AttentionOp> {
@@ -115,26 +135,16 @@ struct FoldConstantMask : OpRewritePattern<AttentionOp> {
     Value mask = op.getMask();
     if (!mask)
       return failure();
-    auto vis = readVisibility(mask);
-    if (!vis)
-      return failure();
     int64_t S = op.getQ().getType().getDimSize(2);
     int64_t P = op.getPastKey() ? op.getPastKey().getType().getDimSize(2) : 0;
     int64_t T = P + op.getK().getType().getDimSize(2);
-    if (ShapedType::isDynamic(S) || ShapedType::isDynamic(T))
+    auto shape = classifyConstantMask(mask, S, T, P);
+    if (!shape)
       return failure();
-    bool all = true, causal = true, coversCausal = true;
-    for (int64_t i = 0; i < S; ++i)
-      for (int64_t j = 0; j < T; ++j) {
-        bool seen = vis->at(i, j), inCausal = j <= i + P;
-        all &= seen;
-        causal &= seen == inCausal;
-        coversCausal &= !inCausal || seen;
-      }
     bool keepCausal = op.getCausal();
-    if (all || (keepCausal && coversCausal)) {
+    if (shape->hidesNothing || (keepCausal && shape->withinCausal)) {
       // nothing to hide beyond what `causal` already hides
-    } else if (causal) {
+    } else if (shape->isCausal) {
       keepCausal = true;
     } else {
       return failure();

@@ -159,12 +159,15 @@ struct FuseGeluPass : impl::KilnFuseGeluBase<FuseGeluPass> {
                      {{"erf", [](ErfOp op, RewriterBase &rw, Miss &why) {
                         return fuseForm(op, erfForm(), "erf", rw, why);
                       }}});
-    runFusion<TanhOp>(root, "gelu",
-                      {{"tanh", [](TanhOp op, RewriterBase &rw, Miss &why) {
-                         return fuseForm(op, tanhForm(), "tanh", rw, why);
-                       }}});
-    // A sigmoid is a GELU candidate only when its argument is cubic: SiLU,
-    // x * sigmoid(x), and QuickGelu, x * sigmoid(1.702 x), are not GELU.
+    // tanh and sigmoid are GELU candidates only with a cubic argument: a
+    // plain tanh (BERT's pooler), SiLU x*sigmoid(x) and QuickGelu
+    // x*sigmoid(1.702x) are not GELU.
+    runFusion<TanhOp>(
+        root, "gelu",
+        {{"tanh", [](TanhOp op, RewriterBase &rw, Miss &why) {
+           return fuseForm(op, tanhForm(), "tanh", rw, why);
+         }}},
+        [](TanhOp op) { return hasProductOfInputs(op.getInput(), 4); });
     runFusion<SigmoidOp>(
         root, "gelu",
         {{"sigmoid", [](SigmoidOp op, RewriterBase &rw, Miss &why) {

@@ -8,7 +8,7 @@ using namespace mlir;
 
 namespace kiln::graph {
 
-Operation *Subgraph::add(Value v) {
+Operation *Subgraph::addDef(Value v) {
   Operation *op = v ? v.getDefiningOp() : nullptr;
   if (op)
     ops.insert(op);

@@ -25,8 +25,11 @@ class Subgraph {
 public:
   /// Adds the op defining `v` (block arguments add nothing). Returns `v`'s
   /// defining op or null.
-  mlir::Operation *add(mlir::Value v);
-  void add(mlir::Operation *op) { ops.insert(op); }
+  mlir::Operation *addDef(mlir::Value v);
+  void add(mlir::Operation *op) {
+    if (op)
+      ops.insert(op);
+  }
   bool contains(mlir::Operation *op) const { return ops.contains(op); }
   llvm::ArrayRef<mlir::Operation *> getOps() const { return ops.getArrayRef(); }
 
