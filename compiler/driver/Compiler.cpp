@@ -167,7 +167,8 @@ int Job::produce() {
   });
   {
     PassManager pm(&ctx);
-    if (failed(addLowerToLinalgPasses(pm, popts)) || failed(addBufferizePasses(pm, popts)))
+    if (failed(addGraphOptimizationPasses(pm, popts)) ||
+        failed(addLowerToLinalgPasses(pm, popts)) || failed(addBufferizePasses(pm, popts)))
       return error("internal error: cannot build the pass pipeline");
     if (failed(pm.run(*module)))
       return error("lowering " + o.input + " failed" +

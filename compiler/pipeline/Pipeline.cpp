@@ -10,6 +10,15 @@ namespace kiln {
 // The stages are spelled as textual pipelines, so that what kilnc runs is
 // exactly what `kiln-opt --kiln-<stage>` runs, pass by pass.
 
+// Normalize (fold constants, weights and shape arithmetic; canonical operand
+// order), then fuse. Each fusion leaves new small ops (slices of cos/sin
+// tables, transposes of keys) for the folds that follow it.
+static const char *kGraphStage =
+    "canonicalize,cse,kiln-fold-weights,canonicalize,cse,"
+    "kiln-fuse-norms,kiln-fuse-gelu,kiln-fuse-rotary,cse,kiln-fold-weights,canonicalize,cse,"
+    "kiln-fuse-attention,kiln-fuse-skip-norms,kiln-pack-matmuls,kiln-fold-weights,"
+    "kiln-fuse-epilogues,canonicalize,cse";
+
 static std::string linalgStage(const PipelineOptions &o) {
   std::string p = "canonicalize,cse,kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
   if (o.optLevel >= 1)
@@ -30,6 +39,11 @@ static const char *kLLVMStage =
     "convert-index-to-llvm,convert-func-to-llvm,"
     "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts";
 
+LogicalResult addGraphOptimizationPasses(OpPassManager &pm, const PipelineOptions &o) {
+  if (o.optLevel == 0)
+    return success();
+  return parsePassPipeline(kGraphStage, pm);
+}
 LogicalResult addLowerToLinalgPasses(OpPassManager &pm, const PipelineOptions &o) {
   return parsePassPipeline(linalgStage(o), pm);
 }
@@ -40,7 +54,8 @@ LogicalResult addLowerToLLVMPasses(OpPassManager &pm, const PipelineOptions &) {
   return parsePassPipeline(kLLVMStage, pm);
 }
 LogicalResult addCompilePasses(OpPassManager &pm, const PipelineOptions &o) {
-  if (failed(addLowerToLinalgPasses(pm, o)) || failed(addBufferizePasses(pm, o)) ||
+  if (failed(addGraphOptimizationPasses(pm, o)) || failed(addLowerToLinalgPasses(pm, o)) ||
+      failed(addBufferizePasses(pm, o)) ||
       failed(addLowerToLLVMPasses(pm, o)))
     return failure();
   return success();
@@ -55,6 +70,11 @@ struct CliOptions : PassPipelineOptions<CliOptions> {
 } // namespace
 
 void registerKilnPipelines() {
+  PassPipelineRegistration<CliOptions>(
+      "kiln-optimize-graph", "fold and fuse kiln ops (nothing at opt-level=0)",
+      [](OpPassManager &pm, const CliOptions &o) {
+        (void)addGraphOptimizationPasses(pm, o.get());
+      });
   PassPipelineRegistration<CliOptions>(
       "kiln-lower-to-linalg", "kiln ops -> linalg on tensors, weights bound",
       [](OpPassManager &pm, const CliOptions &o) {
@@ -71,7 +91,7 @@ void registerKilnPipelines() {
         (void)addLowerToLLVMPasses(pm, o.get());
       });
   PassPipelineRegistration<CliOptions>(
-      "kiln-compile", "all stages, kiln -> LLVM dialect",
+      "kiln-compile", "all stages, kiln -> optimized kiln -> LLVM dialect",
       [](OpPassManager &pm, const CliOptions &o) {
         (void)addCompilePasses(pm, o.get());
       });

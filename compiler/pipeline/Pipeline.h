@@ -1,8 +1,9 @@
 //===- Pipeline.h - Kiln's named pass pipelines ------------------*- C++ -*-===//
 //
-// ONNX -> kiln -> (graph passes) -> linalg on tensors -> buffers in one arena
+// ONNX -> kiln -> optimized kiln -> linalg on tensors -> buffers in one arena
 // -> loops -> LLVM dialect. Each stage is a named pipeline that kiln-opt runs
-// alone: --kiln-lower-to-linalg, --kiln-bufferize, --kiln-lower-to-llvm.
+// alone: --kiln-optimize-graph, --kiln-lower-to-linalg, --kiln-bufferize,
+// --kiln-lower-to-llvm.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_PIPELINE_PIPELINE_H
@@ -13,17 +14,21 @@
 namespace kiln {
 
 struct PipelineOptions {
-  /// 0: no graph or tensor-level optimisation; 1+: fuse elementwise ops.
+  /// 0: no graph or tensor-level optimisation; 1+: the graph optimizer and
+  /// elementwise fusion.
   unsigned optLevel = 2;
 };
 
+/// The graph optimizer (kiln -> kiln): folding and the fusion passes.
+mlir::LogicalResult addGraphOptimizationPasses(mlir::OpPassManager &pm,
+                                               const PipelineOptions &options);
 mlir::LogicalResult addLowerToLinalgPasses(mlir::OpPassManager &pm,
                                            const PipelineOptions &options);
 mlir::LogicalResult addBufferizePasses(mlir::OpPassManager &pm,
                                        const PipelineOptions &options);
 mlir::LogicalResult addLowerToLLVMPasses(mlir::OpPassManager &pm,
                                          const PipelineOptions &options);
-/// All three, in order.
+/// All four, in order.
 mlir::LogicalResult addCompilePasses(mlir::OpPassManager &pm,
                                      const PipelineOptions &options);
 

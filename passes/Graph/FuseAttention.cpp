@@ -106,23 +106,35 @@ Value peelMaskBroadcast(Value m, Subgraph &extras) {
   return m;
 }
 
+/// True when `v` is the q k^T product, scaled and masked at most `depth`
+/// times.
+bool reachesProduct(Value v, int depth) {
+  double unused = 1;
+  Subgraph scratch;
+  v = peelScale(v, unused, scratch);
+  if (def<MatmulOp>(v))
+    return true;
+  if (depth == 0)
+    return false;
+  if (auto add = def<AddOp>(v))
+    return reachesProduct(add.getLhs(), depth - 1) || reachesProduct(add.getRhs(), depth - 1);
+  if (auto w = def<WhereOp>(v))
+    return reachesProduct(w.getTrueValue(), depth - 1) ||
+           reachesProduct(w.getFalseValue(), depth - 1);
+  return false;
+}
+
 /// Peels masks off the softmax input; returns what is left (the scores).
 Value peelMasks(Value logits, AttentionMatch &m, Miss &why) {
   auto scoreType = cast<RankedTensorType>(logits.getType());
   for (int i = 0; i < 3; ++i) {
     Operation *op = logits.getDefiningOp();
     if (auto add = dyn_cast_or_null<AddOp>(op)) {
-      // The scores side is the one that reaches a matmul through scalings.
-      auto isScores = [&](Value s) {
-        double unused = 1;
-        Subgraph scratch;
-        return def<MatmulOp>(peelScale(s, unused, scratch)) != nullptr ||
-               def<AddOp>(s) || def<WhereOp>(s);
-      };
+      // The scores side is the one that reaches the q k^T product.
       Value scores = add.getLhs(), mask = add.getRhs();
-      if (!isScores(scores) || (isScores(mask) && !def<MatmulOp>(scores)))
+      if (!reachesProduct(scores, 3) && reachesProduct(mask, 3))
         std::swap(scores, mask);
-      if (scores.getType() != scoreType || !isScores(scores))
+      if (scores.getType() != scoreType || !reachesProduct(scores, 3))
         break;
       m.core.add(op);
       m.masks.push_back({peelMaskBroadcast(mask, m.extras), false});
@@ -200,6 +212,8 @@ std::optional<Unrepeated> unrepeatHeads(Value kv, Subgraph &extras) {
 }
 
 Value reshapeTo(RewriterBase &rw, Location loc, Value x, ArrayRef<int64_t> shape) {
+  while (auto r = def<ReshapeOp>(x))
+    x = r.getInput();
   auto t = cast<RankedTensorType>(x.getType());
   if (t.getShape() == shape)
     return x;
@@ -208,12 +222,14 @@ Value reshapeTo(RewriterBase &rw, Location loc, Value x, ArrayRef<int64_t> shape
 
 /// `past ++ new` along the sequence dim, when the concat's readers all come
 /// after `before` (they will read the op's present output instead).
-bool splitPast(Value kv, Operation *before, Value &past, Value &cur) {
+bool splitPast(Value kv, Operation *before, const Subgraph &matched, Value &past,
+               Value &cur) {
   auto c = def<ConcatOp>(kv);
   if (!c || c.getAxis() != 2 || c.getInputs().size() != 2)
     return false;
   for (Operation *u : c->getUsers())
-    if (u != before && u->getBlock() == before->getBlock() && u->isBeforeInBlock(before))
+    if (u != before && !matched.contains(u) && u->getBlock() == before->getBlock() &&
+        u->isBeforeInBlock(before))
       return false;
   past = c.getInputs()[0];
   cur = c.getInputs()[1];
@@ -303,7 +319,8 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
     v = reshapeTo(rw, loc, uv->source, uv->shape);
   }
   Value pastK, newK, pastV, newV;
-  bool withPast = splitPast(k, pv, pastK, newK) && splitPast(v, pv, pastV, newV) &&
+  bool withPast = splitPast(k, pv, m.extras, pastK, newK) &&
+                  splitPast(v, pv, m.extras, pastV, newV) &&
                   dimOf(pastK, 2) ==
                       dimOf(pastV, 2);
   Value keyConcat = k, valueConcat = v;
