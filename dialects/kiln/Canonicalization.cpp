@@ -56,6 +56,114 @@ void NotOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext 
 }
 
 //===----------------------------------------------------------------------===//
+// Reshapes sink below row-wise ops, so a matmul meets its epilogue
+//===----------------------------------------------------------------------===//
+
+/// True when reshaping `from` to `to` only regroups the leading dims.
+static bool keepsLastDim(RankedTensorType from, RankedTensorType to) {
+  return from.getRank() >= 1 && to.getRank() >= 1 && from.hasStaticShape() &&
+         to.hasStaticShape() && from.getShape().back() == to.getShape().back();
+}
+
+namespace {
+/// matmul(reshape(x: [..., K] -> [M, K]), w: [K, N]) -> reshape(matmul(x, w)).
+/// Exporters flatten activations around Gemm; kiln.matmul broadcasts.
+struct MatmulOfFlattened : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op, PatternRewriter &rewriter) const override {
+    auto flat = op.getLhs().getDefiningOp<ReshapeOp>();
+    if (!flat || op.getTransposeLhs() || op.getRhs().getType().getRank() != 2 ||
+        op.getLhs().getType().getRank() != 2 ||
+        !keepsLastDim(flat.getInput().getType(), flat.getType()) ||
+        flat.getInput().getType().getRank() < 2)
+      return failure();
+    auto mm = MatmulOp::create(rewriter, op.getLoc(), flat.getInput(), op.getRhs(),
+                               UnitAttr(), op.getTransposeRhsAttr());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), mm.getResult());
+    return success();
+  }
+};
+
+/// matmul(x, transpose(w) of the last two dims) -> matmul(x, w) with the
+/// operand's transpose flag flipped.
+struct MatmulOfTransposed : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static bool swapsLastTwo(TransposeOp t) {
+    ArrayRef<int64_t> p = t.getPermutation();
+    int64_t n = p.size();
+    if (n < 2 || p[n - 1] != n - 2 || p[n - 2] != n - 1)
+      return false;
+    for (int64_t i = 0; i + 2 < n; ++i)
+      if (p[i] != i)
+        return false;
+    return true;
+  }
+  LogicalResult matchAndRewrite(MatmulOp op, PatternRewriter &rewriter) const override {
+    auto tl = op.getLhs().getDefiningOp<TransposeOp>();
+    auto tr = op.getRhs().getDefiningOp<TransposeOp>();
+    bool l = tl && swapsLastTwo(tl), r = tr && swapsLastTwo(tr);
+    if (!l && !r)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      if (l) {
+        op.getLhsMutable().assign(tl.getInput());
+        op.setTransposeLhs(!op.getTransposeLhs());
+      }
+      if (r) {
+        op.getRhsMutable().assign(tr.getInput());
+        op.setTransposeRhs(!op.getTransposeRhs());
+      }
+    });
+    return success();
+  }
+};
+
+/// add(reshape(y), b) -> reshape(add(y, b)) for a bias b along the kept last
+/// dim.
+struct AddOfReshaped : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op, PatternRewriter &rewriter) const override {
+    for (int side = 0; side < 2; ++side) {
+      auto r = op->getOperand(side).getDefiningOp<ReshapeOp>();
+      Value b = op->getOperand(1 - side);
+      auto bt = cast<RankedTensorType>(b.getType());
+      if (!r || !r->hasOneUse() || op.getType() != r.getType() ||
+          !keepsLastDim(r.getInput().getType(), r.getType()) || bt.getRank() != 1 ||
+          bt.getDimSize(0) != r.getType().getShape().back())
+        continue;
+      auto add = AddOp::create(rewriter, op.getLoc(), r.getInput(), b);
+      rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), add.getResult());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// gelu(reshape(y)) -> reshape(gelu(y)).
+struct GeluOfReshaped : OpRewritePattern<GeluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GeluOp op, PatternRewriter &rewriter) const override {
+    auto r = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!r || !r->hasOneUse())
+      return failure();
+    auto g = GeluOp::create(rewriter, op.getLoc(), r.getInput(), op.getApproximate());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), g.getResult());
+    return success();
+  }
+};
+} // namespace
+
+void MatmulOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<MatmulOfFlattened, MatmulOfTransposed>(ctx);
+}
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<AddOfReshaped>(ctx);
+}
+void GeluOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *ctx) {
+  results.add<GeluOfReshaped>(ctx);
+}
+
+//===----------------------------------------------------------------------===//
 // attention
 //===----------------------------------------------------------------------===//
 

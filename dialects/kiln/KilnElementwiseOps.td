@@ -30,7 +30,9 @@ class Kiln_BinaryOp<string mnemonic, Type operandType, string doc,
   let hasFolder = 1;
 }
 
-def Kiln_AddOp : Kiln_BinaryOp<"add", Kiln_NumericTensor, "addition", [Commutative]>;
+def Kiln_AddOp : Kiln_BinaryOp<"add", Kiln_NumericTensor, "addition", [Commutative]> {
+  let hasCanonicalizer = 1;
+}
 def Kiln_SubOp : Kiln_BinaryOp<"sub", Kiln_NumericTensor, "subtraction">;
 def Kiln_MulOp : Kiln_BinaryOp<"mul", Kiln_NumericTensor, "multiplication", [Commutative]>;
 def Kiln_DivOp : Kiln_BinaryOp<"div", Kiln_NumericTensor,

@@ -25,6 +25,7 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [Pure, SameOperandsElementType,
     $lhs `,` $rhs (`transpose_lhs` $transpose_lhs^)? (`transpose_rhs` $transpose_rhs^)?
     attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 class Kiln_AxisOp<string mnemonic, string doc>
@@ -89,6 +90,7 @@ def Kiln_GeluOp : Kiln_Op<"gelu", [Pure, SameOperandsAndResultType]> {
                        Kiln_GeluApproximationAttr:$approximate);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = "$input $approximate attr-dict `:` type($input)";
+  let hasCanonicalizer = 1;
 }
 
 def Kiln_ReduceOp : Kiln_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
