@@ -1,6 +1,7 @@
 //===- Compiler.cpp - kilnc's compile job as a library ----------------------===//
 #include "compiler/driver/Compiler.h"
 
+#include "compiler/driver/CompileReport.h"
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "compiler/target/HeaderEmitter.h"
@@ -51,10 +52,15 @@ private:
   std::string defaultName() const;
   std::string outputPath(const char *ext) const;
   int emitText(const std::function<void(llvm::raw_ostream &)> &print);
+  /// Prints IR after the passes --print-ir-after* names.
+  void configureIRPrinting(PassManager &pm);
+  /// Writes --report; returns the exit code.
+  int writeReport();
 
   const CompileOptions &o;
   llvm::raw_ostream &diag;
   std::string name;
+  CompileReport report;
   // Results of produce() for the link step.
   ModelFacts facts;
   std::string output, header, targetText;
@@ -90,13 +96,39 @@ int Job::emitText(const std::function<void(llvm::raw_ostream &)> &print) {
   return 0;
 }
 
-void registerCompilerPasses() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registerAllPasses();
-    registerKilnPasses();
-  });
+void Job::configureIRPrinting(PassManager &pm) {
+  if (!o.printIrAfterAll && o.printIrAfter.empty())
+    return;
+  OpPrintingFlags flags;
+  flags.elideLargeResourceString(64).elideLargeElementsAttrs(16);
+  std::vector<std::string> names = o.printIrAfter;
+  bool all = o.printIrAfterAll;
+  pm.enableIRPrinting(
+      /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; },
+      /*shouldPrintAfterPass=*/
+      [names, all](Pass *p, Operation *) {
+        return all || llvm::is_contained(names, p->getArgument().str());
+      },
+      /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+      /*printAfterOnlyOnFailure=*/false, llvm::errs(), flags);
 }
+
+int Job::writeReport() {
+  if (o.report == ReportFormat::None)
+    return 0;
+  std::string path = o.reportPath.empty() ? "-" : o.reportPath;
+  std::string err;
+  auto out = openOutputFile(path, &err);
+  if (!out)
+    return error("--report-file: " + err);
+  if (o.report == ReportFormat::Json)
+    report.printJson(out->os());
+  else
+    report.printText(out->os());
+  out->keep();
+  return 0;
+}
+
 
 int Job::run() {
   name = o.name.empty() ? defaultName() : o.name;
@@ -105,7 +137,7 @@ int Job::run() {
   // The MLIR context (holding every weight) is gone once produce() returns,
   // so the linker's copy of the weights is the only one in memory.
   if (int rc = produce(); rc >= 0)
-    return rc;
+    return rc == 0 ? writeReport() : rc;
   if (auto e = linkObjects(objects, output,
                            o.emit == EmitKind::Object ? LinkKind::Relocatable
                                                       : LinkKind::Shared,
@@ -113,7 +145,7 @@ int Job::run() {
     return error(std::move(e));
   if (auto e = writeModelHeader(header, facts, HeaderInfo{o.input, targetText}))
     return error(std::move(e));
-  return 0;
+  return writeReport();
 }
 
 int Job::produce() {
@@ -125,25 +157,28 @@ int Job::produce() {
   ctx.disableMultithreading(); // deterministic diagnostics, little to gain here
   registerCompilerPasses();
 
-  ImportReport report;
-  auto module = importOnnxFile(ctx, o.input, o.import, report);
-  for (const auto &n : report.notes)
+  ImportReport imported;
+  auto module = importOnnxFile(ctx, o.input, o.import, imported);
+  for (const auto &n : imported.notes)
     diag << "kilnc: note: " << n << "\n";
-  for (const auto &e : report.errors)
+  for (const auto &e : imported.errors)
     diag << "kilnc: error: " << e << "\n";
   if (!module) {
-    diag << "kilnc: " << report.errors.size() << " error"
-         << (report.errors.size() == 1 ? "" : "s") << " importing " << o.input << "\n";
+    diag << "kilnc: " << imported.errors.size() << " error"
+         << (imported.errors.size() == 1 ? "" : "s") << " importing " << o.input << "\n";
     return 1;
   }
+  auto printModule = [&](llvm::raw_ostream &os) {
+    OpPrintingFlags flags;
+    if (o.elideWeights)
+      flags.elideLargeResourceString(64).elideLargeElementsAttrs(16);
+    module->print(os, flags);
+    os << "\n";
+  };
+  report.model = o.input;
+  report.imported = countOps(module->getOperation());
   if (o.emit == EmitKind::Mlir)
-    return emitText([&](llvm::raw_ostream &os) {
-      OpPrintingFlags flags;
-      if (o.elideWeights)
-        flags.elideLargeResourceString(64).elideLargeElementsAttrs(16);
-      module->print(os, flags);
-      os << "\n";
-    });
+    return emitText(printModule);
 
   auto signature = readSignature(*module);
   if (!signature)
@@ -155,7 +190,12 @@ int Job::produce() {
   // Lower, printing any failure at the ONNX node it came from.
   PipelineOptions popts{o.optLevel};
   int failures = 0;
+  ReportInstrumentation *instrumentation = nullptr;
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    if (d.getSeverity() == DiagnosticSeverity::Remark && instrumentation) {
+      collectFusionRemark(d, instrumentation->currentPass(), report);
+      return success();
+    }
     if (d.getSeverity() != DiagnosticSeverity::Error)
       return success();
     ++failures;
@@ -167,8 +207,24 @@ int Job::produce() {
   });
   {
     PassManager pm(&ctx);
-    if (failed(addGraphOptimizationPasses(pm, popts)) ||
-        failed(addLowerToLinalgPasses(pm, popts)) || failed(addBufferizePasses(pm, popts)))
+    auto owned = std::make_unique<ReportInstrumentation>(report);
+    instrumentation = owned.get();
+    pm.addInstrumentation(std::move(owned));
+    configureIRPrinting(pm);
+    if (failed(addGraphOptimizationPasses(pm, popts)))
+      return error("internal error: cannot build the pass pipeline");
+    if (failed(pm.run(*module)))
+      return error("optimizing " + o.input + " failed" +
+                   (failures ? "" : " (no diagnostic was given)"));
+  }
+  instrumentation = nullptr;
+  report.optimized = countOps(module->getOperation());
+  if (o.emit == EmitKind::OptimizedMlir)
+    return emitText(printModule);
+  {
+    PassManager pm(&ctx);
+    configureIRPrinting(pm);
+    if (failed(addLowerToLinalgPasses(pm, popts)) || failed(addBufferizePasses(pm, popts)))
       return error("internal error: cannot build the pass pipeline");
     if (failed(pm.run(*module)))
       return error("lowering " + o.input + " failed" +
@@ -190,8 +246,11 @@ int Job::produce() {
       f.setArgAttrs(i, DictionaryAttr::get(&ctx));
     }
   }
+  report.weightsBytes = weights->size();
+  report.arenaBytes = arena;
   {
     PassManager pm(&ctx);
+    configureIRPrinting(pm);
     if (failed(addLowerToLLVMPasses(pm, popts)))
       return error("internal error: cannot build the pass pipeline");
     if (failed(pm.run(*module)))
@@ -288,6 +347,14 @@ int Job::produce() {
 }
 
 } // namespace
+
+void registerCompilerPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    registerKilnPasses();
+  });
+}
 
 int compileModel(const CompileOptions &options, llvm::raw_ostream &diag) {
   return Job(options, diag).run();

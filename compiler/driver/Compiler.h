@@ -7,6 +7,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -14,9 +15,12 @@ enum class EmitKind {
   SharedLibrary, // NAME.so + NAME.h (the default)
   Object,        // NAME.o + NAME.h (-c, --emit=obj)
   Mlir,          // the imported kiln IR
+  OptimizedMlir, // the kiln IR after the graph optimizer (--emit=kiln)
   Llvm,          // LLVM IR of the model code (weights not included)
   Asm,           // assembly of the model code
 };
+
+enum class ReportFormat { None, Text, Json };
 
 struct CompileOptions {
   std::string input;
@@ -32,7 +36,16 @@ struct CompileOptions {
   std::string linker;
   bool elideWeights = false;
   ImportOptions import;
+  // --report: what the graph optimizer did and the memory the model needs.
+  ReportFormat report = ReportFormat::None;
+  std::string reportPath; // empty: stdout
+  // --print-ir-after=PASS / --print-ir-after-all, to stderr as mlir-opt does.
+  std::vector<std::string> printIrAfter;
+  bool printIrAfterAll = false;
 };
+
+/// Registers every pass kilnc can run (upstream and Kiln's), once.
+void registerCompilerPasses();
 
 /// Runs one compilation; prints `kilnc: error:`/`note:` lines to `diag` and
 /// returns the process exit code.

@@ -10,6 +10,8 @@
 #include "compiler/driver/Compiler.h"
 #include "compiler/importer/OpTable.h"
 
+#include "mlir/Pass/PassRegistry.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -29,7 +31,8 @@ cl::opt<bool> compileOnly("c", cl::desc("Write a relocatable object (.o) instead
                           cl::cat(cat));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to write: so (default), obj, mlir (the "
-                                   "imported kiln IR), llvm (LLVM IR), asm"),
+                                   "imported kiln IR), kiln (the kiln IR after the "
+                                   "graph optimizer), llvm (LLVM IR), asm"),
                           cl::value_desc("kind"), cl::init(""), cl::cat(cat));
 cl::opt<std::string> name("name",
                           cl::desc("Prefix of every exported symbol and of the header "
@@ -74,6 +77,21 @@ cl::opt<bool> elideWeights("elide-weights",
                            cl::desc("With --emit=mlir, leave weight bytes out "
                                     "of the printed IR"),
                            cl::cat(cat));
+cl::opt<std::string> reportFormat(
+    "report", cl::desc("Print what the graph optimizer fused (and why not), op counts "
+                       "per pass group and memory sizes: --report (text) or "
+                       "--report=json"),
+    cl::value_desc("text|json"), cl::ValueOptional, cl::cat(cat));
+cl::opt<std::string> reportFile("report-file",
+                                cl::desc("Where --report writes (default: stdout)"),
+                                cl::value_desc("file"), cl::cat(cat));
+cl::list<std::string> printIrAfter(
+    "print-ir-after", cl::desc("Print the IR to stderr after each run of PASS (repeatable, "
+                               "or comma-separated), e.g. kiln-fuse-attention"),
+    cl::value_desc("PASS"), cl::CommaSeparated, cl::cat(cat));
+cl::opt<bool> printIrAfterAll("print-ir-after-all",
+                              cl::desc("Print the IR to stderr after every pass"),
+                              cl::cat(cat));
 cl::opt<bool> listOps("list-ops", cl::desc("Print the ONNX ops Kiln imports and exit"),
                       cl::cat(cat));
 
@@ -163,18 +181,50 @@ int main(int argc, char **argv) {
     o.emit = kiln::EmitKind::Object;
   else if (kind == "mlir")
     o.emit = kiln::EmitKind::Mlir;
+  else if (kind == "kiln")
+    o.emit = kiln::EmitKind::OptimizedMlir;
   else if (kind == "llvm")
     o.emit = kiln::EmitKind::Llvm;
   else if (kind == "asm")
     o.emit = kiln::EmitKind::Asm;
   else {
-    errs() << "kilnc: error: --emit=" << kind << ": expected so, obj, mlir, llvm or asm\n";
+    errs() << "kilnc: error: --emit=" << kind
+           << ": expected so, obj, mlir, kiln, llvm or asm\n";
     return 1;
   }
   if (compileOnly && o.emit == kiln::EmitKind::SharedLibrary) {
     errs() << "kilnc: error: -c conflicts with --emit=so\n";
     return 1;
   }
+  if (reportFormat.getNumOccurrences()) {
+    if (reportFormat.empty() || reportFormat == "text")
+      o.report = kiln::ReportFormat::Text;
+    else if (reportFormat == "json")
+      o.report = kiln::ReportFormat::Json;
+    else {
+      errs() << "kilnc: error: --report=" << reportFormat << ": expected text or json\n";
+      return 1;
+    }
+  }
+  o.reportPath = reportFile;
+  bool textToStdout = (o.emit == kiln::EmitKind::Mlir || o.emit == kiln::EmitKind::OptimizedMlir ||
+                       o.emit == kiln::EmitKind::Llvm || o.emit == kiln::EmitKind::Asm) &&
+                      (o.output.empty() || o.output == "-");
+  if (o.report != kiln::ReportFormat::None && o.reportPath.empty() && textToStdout) {
+    errs() << "kilnc: error: --report and --emit=" << kind
+           << " both write to stdout; give -o FILE or --report-file=FILE\n";
+    return 1;
+  }
+  if (!printIrAfter.empty())
+    kiln::registerCompilerPasses();
+  for (const std::string &p : printIrAfter)
+    if (!mlir::PassInfo::lookup(p)) {
+      errs() << "kilnc: error: --print-ir-after=" << p
+             << ": no such pass (see kiln-opt --help for pass names)\n";
+      return 1;
+    }
+  o.printIrAfter.assign(printIrAfter.begin(), printIrAfter.end());
+  o.printIrAfterAll = printIrAfterAll;
   o.import.defaultDim = defaultDim;
   if (!parseAssignments(inputShapes, true, o.import) ||
       !parseAssignments(dimParams, false, o.import))

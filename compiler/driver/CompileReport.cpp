@@ -1,0 +1,206 @@
+//===- CompileReport.cpp - kilnc --report -----------------------------------===//
+#include "compiler/driver/CompileReport.h"
+
+#include "passes/Graph/Subgraph.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+OpCounts countOps(Operation *root) {
+  OpCounts counts;
+  root->walk([&](Operation *op) {
+    if (isa<ModuleOp>(op) || op->getName().getStringRef() == "func.func" ||
+        op->getName().getStringRef() == "func.return")
+      return;
+    ++counts[op->getName().getStringRef().str()];
+  });
+  return counts;
+}
+
+/// Passes that clean up after the fusion before them.
+static bool isCleanup(StringRef pass) {
+  return pass == "canonicalize" || pass == "cse" || pass == "kiln-fold-weights";
+}
+
+void ReportInstrumentation::runBeforePass(Pass *pass, Operation *op) {
+  current = pass->getArgument().str();
+  if (current.empty())
+    current = pass->getName().str();
+  before = countOps(op);
+}
+
+void ReportInstrumentation::runAfterPass(Pass *pass, Operation *op) {
+  OpCounts after = countOps(op);
+  bool cleanup = isCleanup(current);
+  if (report.groups.empty() || !cleanup) {
+    std::string group = cleanup ? "normalize" : current;
+    report.groups.push_back({group, before, after});
+  } else {
+    report.groups.back().after = after;
+  }
+  current.clear();
+}
+
+bool collectFusionRemark(Diagnostic &d, const std::string &pass, CompileReport &report) {
+  if (d.getSeverity() != DiagnosticSeverity::Remark)
+    return false;
+  auto parsed = graph::parseFusionRemark(d.str());
+  if (!parsed)
+    return false;
+  CompileReport::Fusion f;
+  f.fused = parsed->fused;
+  f.kind = parsed->kind;
+  f.detail = parsed->detail;
+  f.pass = pass;
+  for (const std::string &n : graph::nodeNames(d.getLocation()))
+    f.nodes.push_back(n);
+  report.fusions.push_back(std::move(f));
+  return true;
+}
+
+static int64_t total(const OpCounts &c) {
+  int64_t n = 0;
+  for (auto &[name, k] : c)
+    n += k;
+  return n;
+}
+
+static std::string humanBytes(uint64_t b) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB"};
+  double v = (double)b;
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << llvm::format(u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return s;
+}
+
+/// "a, b, c, ... (n nodes)" for long lists.
+static std::string nodeList(const std::vector<std::string> &nodes, size_t max = 6) {
+  std::string s;
+  for (size_t i = 0; i < nodes.size() && i < max; ++i)
+    s += (i ? ", " : "") + nodes[i];
+  if (nodes.size() > max)
+    s += ", ... (" + std::to_string(nodes.size()) + " nodes)";
+  return s.empty() ? "(no ONNX node)" : s;
+}
+
+void CompileReport::printText(llvm::raw_ostream &os) const {
+  os << "Kiln compile report: " << model << "\n\n";
+  os << "ops                                imported  optimized\n";
+  llvm::StringSet<> names;
+  for (auto &[n, k] : imported)
+    names.insert(n);
+  for (auto &[n, k] : optimized)
+    names.insert(n);
+  std::vector<std::string> sorted;
+  for (auto &e : names)
+    sorted.push_back(e.getKey().str());
+  llvm::sort(sorted);
+  auto get = [](const OpCounts &c, const std::string &n) {
+    auto it = c.find(n);
+    return it == c.end() ? int64_t(0) : it->second;
+  };
+  for (const std::string &n : sorted)
+    os << llvm::format("  %-32s %8lld  %9lld\n", n.c_str(), (long long)get(imported, n),
+                       (long long)get(optimized, n));
+  os << llvm::format("  %-32s %8lld  %9lld\n", "total", (long long)total(imported),
+                     (long long)total(optimized));
+
+  os << "\npass groups                        ops before -> after\n";
+  for (const PassGroup &g : groups) {
+    os << llvm::format("  %-32s %10lld -> %lld", g.name.c_str(), (long long)total(g.before),
+                       (long long)total(g.after));
+    std::string changed;
+    for (const std::string &n : sorted) {
+      int64_t b = get(g.before, n), a = get(g.after, n);
+      if (a > b && StringRef(n).starts_with("kiln."))
+        changed += (changed.empty() ? "" : ", ") + StringRef(n).drop_front(5).str() + " +" +
+                   std::to_string(a - b);
+    }
+    if (!changed.empty())
+      os << "   (" << changed << ")";
+    os << "\n";
+  }
+
+  std::map<std::pair<std::string, std::string>, int> fusedCount;
+  for (const Fusion &f : fusions)
+    if (f.fused)
+      ++fusedCount[{f.kind, f.detail}];
+  os << "\nfused\n";
+  if (fusedCount.empty())
+    os << "  nothing\n";
+  for (auto &[key, n] : fusedCount)
+    os << llvm::format("  %-24s x%-4d", key.first.c_str(), n) << "(" << key.second << ")\n";
+  for (const Fusion &f : fusions)
+    if (f.fused)
+      os << "    " << f.kind << " <- " << nodeList(f.nodes) << "\n";
+
+  os << "\nnot fused\n";
+  bool any = false;
+  for (const Fusion &f : fusions) {
+    if (f.fused)
+      continue;
+    any = true;
+    os << "  " << f.kind << " at " << nodeList(f.nodes, 2) << ": " << f.detail << "\n";
+  }
+  if (!any)
+    os << "  no candidate left\n";
+
+  os << "\nmemory\n";
+  os << "  weights  "
+     << (weightsBytes ? humanBytes(*weightsBytes) + " (" + std::to_string(*weightsBytes) +
+                            " bytes)"
+                      : std::string("not computed"))
+     << "\n";
+  os << "  arena    "
+     << (arenaBytes ? humanBytes(*arenaBytes) + " (" + std::to_string(*arenaBytes) + " bytes)"
+                    : std::string("not computed (the compile stopped before memory planning)"))
+     << "\n";
+}
+
+static llvm::json::Object toJson(const OpCounts &c) {
+  llvm::json::Object o;
+  for (auto &[n, k] : c)
+    o[n] = k;
+  return o;
+}
+
+void CompileReport::printJson(llvm::raw_ostream &os) const {
+  llvm::json::Array jsGroups, jsFused, jsMissed;
+  for (const PassGroup &g : groups)
+    jsGroups.push_back(llvm::json::Object{
+        {"name", g.name}, {"ops_before", toJson(g.before)}, {"ops_after", toJson(g.after)}});
+  for (const Fusion &f : fusions) {
+    llvm::json::Array nodes;
+    for (const std::string &n : f.nodes)
+      nodes.push_back(n);
+    llvm::json::Object o{{"kind", f.kind}, {"pass", f.pass}, {"nodes", std::move(nodes)}};
+    o[f.fused ? "variant" : "reason"] = f.detail;
+    (f.fused ? jsFused : jsMissed).push_back(std::move(o));
+  }
+  llvm::json::Object root{
+      {"model", model},
+      {"ops_imported", toJson(imported)},
+      {"ops_optimized", toJson(optimized)},
+      {"pass_groups", std::move(jsGroups)},
+      {"fused", std::move(jsFused)},
+      {"not_fused", std::move(jsMissed)},
+  };
+  root["weights_bytes"] = weightsBytes ? llvm::json::Value((int64_t)*weightsBytes) : nullptr;
+  root["arena_bytes"] = arenaBytes ? llvm::json::Value((int64_t)*arenaBytes) : nullptr;
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+}
+
+} // namespace kiln
