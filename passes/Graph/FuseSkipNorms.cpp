@@ -8,6 +8,8 @@
 #include "passes/Graph/Matchers.h"
 #include "passes/Passes.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 using namespace mlir;
 
 namespace kiln {
@@ -20,6 +22,13 @@ using namespace graph;
 /// The residual add feeding a norm: two activations of the norm's type (a
 /// bias add, with a constant or broadcast operand, is not a skip).
 FailureOr<AddOp> residualAdd(Value input, Miss &why) {
+  if (auto cast = def<CastOp>(input); cast && def<AddOp>(cast.getInput())) {
+    llvm::raw_string_ostream os(why);
+    os << "the residual add is in " << cast.getInput().getType().getElementType()
+       << " and the norm in " << cast.getType().getElementType()
+       << "; a fused op would add in the norm's type";
+    return failure();
+  }
   auto add = def<AddOp>(input);
   if (!add) {
     why = "the input is not an add";
@@ -57,7 +66,12 @@ LogicalResult fuseSkip(NormOp norm, RewriterBase &rw, Miss &why, StringRef kind)
 
 struct FuseSkipNormsPass : impl::KilnFuseSkipNormsBase<FuseSkipNormsPass> {
   void runOnOperation() override {
-    auto isAddInput = [](auto norm) { return def<AddOp>(norm.getInput()) != nullptr; };
+    auto isAddInput = [](auto norm) {
+      Value in = norm.getInput();
+      if (auto cast = def<CastOp>(in))
+        in = cast.getInput();
+      return def<AddOp>(in) != nullptr;
+    };
     runFusion<LayerNormOp>(
         getOperation(), "skip_layer_norm",
         {{"add",
