@@ -32,6 +32,10 @@ bool isRowBias(Value b, RankedTensorType result) {
 }
 
 LogicalResult fuseEpilogue(MatmulOp mm, RewriterBase &rw, Miss &why) {
+  if (!mm->hasOneUse()) {
+    why = "the product is also read by other ops";
+    return failure();
+  }
   auto rt = mm.getType();
   Subgraph sub;
   sub.add(mm.getOperation());
@@ -89,8 +93,9 @@ struct FuseEpiloguesPass : impl::KilnFuseEpiloguesBase<FuseEpiloguesPass> {
                         [](MatmulOp mm) {
                           return !mm.getTransposeLhs() && mm.getRhs().getType().getRank() == 2 &&
                                  isa<FloatType>(mm.getType().getElementType()) &&
-                                 onlyUser(mm.getResult()) &&
-                                 isa<AddOp, GeluOp, ReluOp>(onlyUser(mm.getResult()));
+                                 llvm::any_of(mm->getUsers(), [](Operation *u) {
+                                   return isa<AddOp, GeluOp, ReluOp>(u);
+                                 });
                         });
   }
 };

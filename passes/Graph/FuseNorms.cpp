@@ -73,7 +73,7 @@ struct InverseStd {
 /// The ops go into `sub`.
 FailureOr<InverseStd> matchInverseStd(Value var, Subgraph &sub, Miss &why) {
   InverseStd r;
-  auto add = def<AddOp>(onlyUser(var) ? onlyUser(var)->getResult(0) : Value());
+  auto add = dyn_cast_or_null<AddOp>(onlyUser(var));
   if (!add) {
     why = "the variance is not followed by one add of epsilon";
     return failure();
@@ -213,7 +213,7 @@ SubOp centredInput(ReduceOp mean) {
 /// mean((x - mean(x))^2) for the LayerNorm anchored at `mean`.
 ReduceOp varianceOf(SubOp centred, ReduceOp mean, Subgraph &sub) {
   for (Operation *u : centred.getResult().getUsers()) {
-    if (squareBase(u->getResult(0)) != centred.getResult())
+    if (u->getNumResults() != 1 || squareBase(u->getResult(0)) != centred.getResult())
       continue;
     auto var = dyn_cast_or_null<ReduceOp>(onlyUser(u->getResult(0)));
     if (var && var.getKind() == ReduceKind::mean && var.getKeepDims() &&

@@ -254,3 +254,68 @@ func.func @matmul_integer_zp(%a: tensor<4x8xui8>, %b: tensor<8x16xi8>, %za: tens
   %0 = kiln.matmul_integer %a, %b, %za, %zb : (tensor<4x8xui8>, tensor<8x16xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<4x16xi32>
   return
 }
+
+// -----
+
+func.func @linear_bias_shape(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{bias 16 does not broadcast to the result 8x32}}
+  %0 = kiln.linear %x, %w bias(%b) : (tensor<8x16xf32>, tensor<16x32xf32>, tensor<16xf32>) -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_residual_type(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %r: tensor<1x32xf32>) {
+  // expected-error @+1 {{residual must have the result type 'tensor<8x32xf32>'}}
+  %0 = kiln.linear %x, %w residual(%r) : (tensor<8x16xf32>, tensor<16x32xf32>, tensor<1x32xf32>) -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_batched_weight(%x: tensor<2x8x16xf32>, %w: tensor<2x16x32xf32>) {
+  // expected-error @+2 {{do not multiply as [..., M, K] x [K, N]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = kiln.linear %x, %w : (tensor<2x8x16xf32>, tensor<2x16x32xf32>) -> tensor<2x8x32xf32>
+  return
+}
+
+// -----
+
+func.func @skip_norm_types(%x: tensor<2x16xf32>, %s: tensor<1x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{all of {input, skip, result, sum} have same type}}
+  %0:2 = kiln.skip_layer_norm %x, %s, %g axis = 1 epsilon = 1.0e-5 : (tensor<2x16xf32>, tensor<1x16xf32>, tensor<16xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @skip_norm_scale(%x: tensor<2x16xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{scale shape 8 does not broadcast to the normalised dims 16}}
+  %0:2 = kiln.skip_rms_norm %x, %x, %g axis = 1 epsilon = 1.0e-5 : (tensor<2x16xf32>, tensor<2x16xf32>, tensor<8xf32>) -> (tensor<2x16xf32>, tensor<2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @rotary_attention_dim(%q: tensor<1x8x4x16xf32>, %c: tensor<1x4x8xf32>) {
+  // expected-error @+1 {{rotary_dim 18 must be even, positive and at most the head size 16}}
+  %0 = kiln.attention %q, %q, %q rotary(%c, %c) scale = 0.25 {rotary_dim = 18 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @rotary_attention_table(%q: tensor<1x8x4x16xf32>, %c: tensor<1x4x16xf32>) {
+  // expected-error @+1 {{rotary cos/sin must broadcast to 1x4x8, got 1x4x16}}
+  %0 = kiln.attention %q, %q, %q rotary(%c, %c) scale = 0.25 {rotary_dim = 16 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>) -> tensor<1x8x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @rotary_dim_without_tables(%q: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{rotary_dim/rotary_interleaved need rotary cos/sin}}
+  %0 = kiln.attention %q, %q, %q scale = 0.25 {rotary_dim = 16 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>) -> tensor<1x8x4x16xf32>
+  return
+}
