@@ -3,7 +3,7 @@
 PyTorch (Debian's python3-torch 1.13) and saves PyTorch's own outputs as the
 reference. The outputs are committed; the tests do not need torch.
 
-    /usr/bin/python3 test/models/gen_torch_models.py
+    /usr/bin/python3 test/models/gen_torch_models.py [NAME...]
 
 Every model is written in plain torch, following the Hugging Face
 implementations of BERT, GPT-2, DistilBERT and Llama, with random weights
@@ -112,6 +112,63 @@ class TinyGPT2(nn.Module):
         for blk in self.blocks:
             x = blk(x)
         return torch.matmul(self.ln_f(x), self.wte.weight.t())
+
+
+class GPT2PastBlock(GPT2Block):
+    """GPT-2 attention with a KV cache, as Hugging Face's GPT2Attention: new
+    keys/values are concatenated to the past ones and returned as present."""
+
+    def forward(self, x, past_k, past_v):
+        b, s, h = x.shape
+        q, k, v = self.attn(self.ln1(x)).split(h, dim=2)
+        q, k, v = (t.view(b, s, self.heads, self.dh).permute(0, 2, 1, 3) for t in (q, k, v))
+        k, v = torch.cat((past_k, k), dim=-2), torch.cat((past_v, v), dim=-2)
+        t = k.shape[-2]
+        w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.dh)
+        causal = self.bias[:, :, t - s:t, :t]
+        w = torch.where(causal, w, torch.tensor(torch.finfo(w.dtype).min, dtype=w.dtype))
+        a = torch.matmul(w.softmax(-1), v).permute(0, 2, 1, 3).contiguous().view(b, s, h)
+        x = x + self.proj(a)
+        return x + self.out(gelu_new(self.fc(self.ln2(x)))), k, v
+
+
+class TinyGPT2Past(nn.Module):
+    def __init__(self, vocab=500, h=64, layers=2, heads=4, ctx=64):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, h), nn.Embedding(ctx, h)
+        self.blocks = nn.ModuleList(GPT2PastBlock(h, heads, ctx) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(h)
+
+    def forward(self, input_ids, pk0, pv0, pk1, pv1):
+        past = pk0.shape[-2]
+        pos = torch.arange(past, past + input_ids.shape[-1], dtype=torch.long).unsqueeze(0)
+        x = self.wte(input_ids) + self.wpe(pos)
+        presents = []
+        for blk, (pk, pv) in zip(self.blocks, ((pk0, pv0), (pk1, pv1))):
+            x, k, v = blk(x, pk, pv)
+            presents += [k, v]
+        return (torch.matmul(self.ln_f(x), self.wte.weight.t()), *presents)
+
+
+# ------------------------------------------------- scaled_dot_product_attention --
+class SdpaBertLayer(BertLayer):
+    """BERT attention spelled as torch 2's exporter writes
+    scaled_dot_product_attention at opset 14: sqrt(scale) multiplies q and
+    k^T before the product (torch 1.13 has no SDPA to export)."""
+
+    def forward(self, x, ext_mask):
+        q, k, v = self.split(self.q(x)), self.split(self.k(x)), self.split(self.v(x))
+        root = math.sqrt(1.0 / math.sqrt(self.dh))
+        scores = torch.matmul(q * root, k.transpose(-2, -1) * root) + ext_mask
+        ctx = torch.matmul(scores.softmax(-1), v).permute(0, 2, 1, 3).contiguous()
+        x = self.ln1(x + self.o(ctx.view(x.shape)))
+        return self.ln2(x + self.fc2(F.gelu(self.fc1(x))))
+
+
+class TinySdpaBert(TinyBert):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.layers = nn.ModuleList(SdpaBertLayer(128, 4, 512) for _ in range(2))
 
 
 # ----------------------------------------------------------- DistilBERT --
@@ -238,8 +295,27 @@ def export(name, model, inputs, input_names, output_names, opset):
     print("wrote", path, "opset", opset)
 
 
-def main():
+def main(only=None):
+    want = lambda name: only is None or name in only
     seq = 16
+    if want("gpt2_past_tiny_opset14"):
+        torch.manual_seed(4)
+        gp = TinyGPT2Past()
+        past = [torch.randn(1, 4, 3, 16) for _ in range(4)]
+        export("gpt2_past_tiny_opset14", gp, [torch.randint(0, 500, (1, 2))] + past,
+               ["input_ids", "past_key_0", "past_value_0", "past_key_1", "past_value_1"],
+               ["logits", "present_key_0", "present_value_0", "present_key_1", "present_value_1"], 14)
+    if want("bert_sdpa_tiny_opset14"):
+        torch.manual_seed(5)
+        sb = TinySdpaBert()
+        sids = torch.randint(0, 1000, (1, seq))
+        smask = torch.ones(1, seq, dtype=torch.long)
+        smask[0, 13:] = 0
+        export("bert_sdpa_tiny_opset14", sb, [sids, smask, torch.zeros(1, seq, dtype=torch.long)],
+               ["input_ids", "attention_mask", "token_type_ids"],
+               ["last_hidden_state", "pooler_output"], 14)
+    if only is not None:
+        return
     torch.manual_seed(0)
     bert = TinyBert()
     ids = torch.randint(0, 1000, (1, seq))
@@ -272,4 +348,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(set(sys.argv[1:]) or None)  # names: regenerate only those models
