@@ -222,13 +222,14 @@ Value reshapeTo(RewriterBase &rw, Location loc, Value x, ArrayRef<int64_t> shape
 
 /// `past ++ new` along the sequence dim, when the concat's readers all come
 /// after `before` (they will read the op's present output instead).
-bool splitPast(Value kv, Operation *before, const Subgraph &matched, Value &past,
+bool splitPast(Value kv, Operation *before, const AttentionMatch &m, Value &past,
                Value &cur) {
   auto c = def<ConcatOp>(kv);
   if (!c || c.getAxis() != 2 || c.getInputs().size() != 2)
     return false;
   for (Operation *u : c->getUsers())
-    if (u != before && !matched.contains(u) && u->getBlock() == before->getBlock() &&
+    if (u != before && !m.core.contains(u) && !m.extras.contains(u) &&
+        u->getBlock() == before->getBlock() &&
         u->isBeforeInBlock(before))
       return false;
   past = c.getInputs()[0];
@@ -319,8 +320,7 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
     v = reshapeTo(rw, loc, uv->source, uv->shape);
   }
   Value pastK, newK, pastV, newV;
-  bool withPast = splitPast(k, pv, m.extras, pastK, newK) &&
-                  splitPast(v, pv, m.extras, pastV, newV) &&
+  bool withPast = splitPast(k, pv, m, pastK, newK) && splitPast(v, pv, m, pastV, newV) &&
                   dimOf(pastK, 2) ==
                       dimOf(pastV, 2);
   Value keyConcat = k, valueConcat = v;
