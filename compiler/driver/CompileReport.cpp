@@ -123,8 +123,8 @@ void CompileReport::printText(llvm::raw_ostream &os) const {
     os << llvm::format("  %-32s %10lld -> %lld", g.name.c_str(), (long long)total(g.before),
                        (long long)total(g.after));
     std::string changed;
-    for (const std::string &n : sorted) {
-      int64_t b = get(g.before, n), a = get(g.after, n);
+    for (auto &[n, a] : g.after) {
+      int64_t b = get(g.before, n);
       if (a > b && StringRef(n).starts_with("kiln."))
         changed += (changed.empty() ? "" : ", ") + StringRef(n).drop_front(5).str() + " +" +
                    std::to_string(a - b);
