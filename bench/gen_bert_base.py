@@ -5,7 +5,8 @@ opset 14, for the import/compile time and memory measurements.
 
     /usr/bin/python3 bench/gen_bert_base.py OUT_DIR [SEQ]
 
-Writes OUT_DIR/bert_base.onnx (too big to commit) plus one input set.
+Writes OUT_DIR/bert_base.onnx (too big to commit), one input set and
+PyTorch's outputs for it (bert_base.in*.npy, bert_base.out*.npy).
 """
 import os
 import sys
@@ -35,6 +36,9 @@ def main():
                                     "token_type_ids": {0: "batch", 1: "sequence"}})
     for i, t in enumerate((ids, mask, types)):
         np.save(os.path.join(out, "bert_base.in%d.npy" % i), t.numpy())
+    with torch.no_grad():
+        for i, t in enumerate(model(ids, mask, types)):
+            np.save(os.path.join(out, "bert_base.out%d.npy" % i), t.numpy())
     print(path, os.path.getsize(path) // (1 << 20), "MiB")
 
 
