@@ -16,7 +16,8 @@ def KilnToLinalg : Pass<"kiln-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 def KilnBindWeights : Pass<"kiln-bind-weights", "mlir::ModuleOp"> {

@@ -3,6 +3,7 @@
 #include "passes/KilnToLinalg/Patterns.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -41,7 +42,26 @@ struct KilnToLinalgPass : impl::KilnToLinalgBase<KilnToLinalgPass> {
     target.addDynamicallyLegalOp<func::ReturnOp>(
         [&](func::ReturnOp r) { return converter.isLegal(r.getOperandTypes()); });
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    copyRepeatedResults();
+  }
+
+  /// A model whose outputs are one value twice (two equal subgraphs that CSE
+  /// merged) returns a copy for the repeats: every output gets its own
+  /// buffer, which buffer-results-to-out-params requires.
+  void copyRepeatedResults() {
+    getOperation()->walk([](func::ReturnOp ret) {
+      OpBuilder b(ret);
+      llvm::SmallPtrSet<Value, 8> seen;
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        auto type = dyn_cast<RankedTensorType>(v.getType());
+        if (!type || seen.insert(v).second)
+          continue;
+        // alloc_tensor allocates (tensor.empty would be CSE'd into one buffer).
+        operand.set(bufferization::AllocTensorOp::create(b, ret.getLoc(), type, ValueRange{}, v));
+      }
+    });
   }
 };
 } // namespace

@@ -74,3 +74,16 @@ func.func @embedding(%table: tensor<100x8xf32>, %ids: tensor<1x5xi64>) -> tensor
   %0 = kiln.gather %table[%ids] axis = 0 : (tensor<100x8xf32>, tensor<1x5xi64>) -> tensor<1x5x8xf32>
   return %0 : tensor<1x5x8xf32>
 }
+
+// -----
+
+// One value returned twice (two equal subgraphs CSE merged) gets a copy for
+// the repeat, so that every output has its own buffer.
+// CHECK-LABEL: func.func @repeated_result
+// CHECK: %[[E:.*]] = linalg.generic
+// CHECK: %[[C:.*]] = bufferization.alloc_tensor() copy(%[[E]])
+// CHECK: return %[[E]], %[[C]]
+func.func @repeated_result(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = kiln.exp %x : tensor<4xf32>
+  return %0, %0 : tensor<4xf32>, tensor<4xf32>
+}
