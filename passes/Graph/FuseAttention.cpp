@@ -288,6 +288,17 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
     why = "keys and values differ in length";
     return failure();
   }
+  {
+    // The op needs one batch and key heads that divide the query heads.
+    int64_t kb = dimOf(kOperand, 0), kh = dimOf(kOperand, 1);
+    int64_t kd = dimOf(kOperand, qk.getTransposeRhs() ? 3 : 2);
+    int64_t vb = dimOf(pv.getRhs(), 0), vh = dimOf(pv.getRhs(), 1);
+    if (kb != qt.getDimSize(0) || vb != qt.getDimSize(0) || kh != vh || kh <= 0 ||
+        qt.getDimSize(1) % kh != 0 || kd != qt.getDimSize(3)) {
+      why = "q, k and v do not share batch and head layout";
+      return failure();
+    }
+  }
   Value v = pv.getRhs();
   for (MaskPart &mp : m.masks) {
     auto mt = cast<RankedTensorType>(mp.value.getType());
