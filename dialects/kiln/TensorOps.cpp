@@ -411,6 +411,14 @@ LogicalResult WhereOp::verify() {
 }
 
 OpFoldResult WhereOp::fold(FoldAdaptor a) {
+  // A constant condition that picks one side everywhere selects that side
+  // (ONNX's Attention expansion zeroes fully masked rows this way).
+  if (auto cond = dyn_cast_or_null<DenseElementsAttr>(a.getCondition());
+      cond && cond.isSplat()) {
+    Value side = cond.getSplatValue<bool>() ? getTrueValue() : getFalseValue();
+    if (side.getType() == getType())
+      return side;
+  }
   if (!getType().hasStaticShape() ||
       getType().getNumElements() > kMaxFoldElements)
     return {};

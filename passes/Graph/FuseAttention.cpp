@@ -108,9 +108,13 @@ Value peelMaskBroadcast(Value m, Subgraph &extras) {
 
 /// True when `v` is the q k^T product, scaled and masked at most `depth`
 /// times.
+std::optional<std::pair<double, Value>> peelSoftcap(Value v, Subgraph &core);
+
 bool reachesProduct(Value v, int depth) {
   double unused = 1;
   Subgraph scratch;
+  if (auto sc = peelSoftcap(v, scratch))
+    v = sc->second;
   v = peelScale(v, unused, scratch);
   if (def<MatmulOp>(v))
     return true;
@@ -253,10 +257,47 @@ Value combineMasks(RewriterBase &rw, Location loc, Value a, Value b) {
   return WhereOp::create(rw, loc, keep, add, hidden);
 }
 
+/// Where(max(mask over keys) == -inf, 0, p): zeroes the rows whose keys are
+/// all hidden, as ONNX's Attention function does and kiln.attention does
+/// anyway. The Where, or null.
+WhereOp maskedRowZeroing(Value probs) {
+  auto w = dyn_cast_or_null<WhereOp>(onlyUser(probs));
+  if (!w || w.getFalseValue() != probs || !isSplat(w.getTrueValue(), 0.0) ||
+      w.getType() != probs.getType())
+    return {};
+  auto cmp = def<CmpOp>(w.getCondition());
+  auto max = cmp ? def<ReduceOp>(cmp.getLhs()) : ReduceOp();
+  auto inf = cmp ? splatValue(cmp.getRhs()) : std::nullopt;
+  if (!max || cmp.getPredicate() != ComparePredicate::eq || !inf || !std::isinf(*inf) ||
+      *inf > 0 || max.getKind() != ReduceKind::max || !max.getKeepDims() ||
+      max.getAxes() != ArrayRef<int64_t>{max.getInput().getType().getRank() - 1})
+    return {};
+  return w;
+}
+
+/// softcap * tanh(s / softcap): the softcap and s, or nullopt.
+std::optional<std::pair<double, Value>> peelSoftcap(Value v, Subgraph &core) {
+  auto mul = def<MulOp>(v);
+  auto tanh = mul ? def<TanhOp>(mul.getLhs()) : TanhOp();
+  auto div = tanh ? def<DivOp>(tanh.getInput()) : DivOp();
+  auto c1 = mul ? splatValue(mul.getRhs()) : std::nullopt;
+  auto c2 = div ? splatValue(div.getRhs()) : std::nullopt;
+  if (!c1 || !c2 || *c1 != *c2 || *c1 <= 0 || div.getType() != mul.getType())
+    return std::nullopt;
+  core.add(mul.getOperation());
+  core.add(tanh.getOperation());
+  core.add(div.getOperation());
+  return std::make_pair(*c1, div.getLhs());
+}
+
 LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
   AttentionMatch m;
-  auto probsUser = dyn_cast_or_null<MatmulOp>(onlyUser(softmax.getResult()));
-  if (!probsUser || probsUser.getLhs() != softmax.getResult() ||
+  Value probs = softmax.getResult();
+  WhereOp zeroRows = maskedRowZeroing(probs);
+  if (zeroRows)
+    probs = zeroRows.getResult();
+  auto probsUser = dyn_cast_or_null<MatmulOp>(onlyUser(probs));
+  if (!probsUser || probsUser.getLhs() != probs ||
       probsUser.getTransposeLhs() || probsUser.getTransposeRhs()) {
     why = "the probabilities are not multiplied by the values alone";
     return failure();
@@ -264,10 +305,28 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
   MatmulOp pv = probsUser;
   m.core.add(softmax.getOperation());
   m.core.add(pv.getOperation());
+  if (zeroRows) {
+    m.core.add(zeroRows.getOperation());
+    m.extras.addDef(zeroRows.getCondition());
+    m.extras.addDef(def<CmpOp>(zeroRows.getCondition()).getLhs());
+  }
 
   Value scores = peelMasks(softmax.getInput(), m, why);
   if (!scores)
     return failure();
+  if (zeroRows) {
+    // The rows zeroed must be those whose mask hides every key.
+    Value rowMask = def<ReduceOp>(def<CmpOp>(zeroRows.getCondition()).getLhs()).getInput();
+    if (m.masks.size() != 1 || m.masks[0].invert || m.masks[0].value != rowMask) {
+      why = "rows are zeroed by a condition other than the mask hiding every key";
+      return failure();
+    }
+  }
+  double softcap = 0;
+  if (auto sc = peelSoftcap(scores, m.core)) {
+    softcap = sc->first;
+    scores = sc->second;
+  }
   scores = peelScale(scores, m.scale, m.core);
   auto qk = def<MatmulOp>(scores);
   if (!qk || qk.getTransposeLhs()) {
@@ -392,7 +451,7 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
   auto attn = AttentionOp::create(
       rw, loc, pv.getType(), presents, q, k, v, mask, withPast ? pastK : Value(),
       withPast ? pastV : Value(), cos, sin, rw.getF32FloatAttr((float)m.scale), causal ? rw.getUnitAttr() : UnitAttr(),
-      rw.getF32FloatAttr(0.0f), rw.getI64IntegerAttr(rotaryDim),
+      rw.getF32FloatAttr((float)softcap), rw.getI64IntegerAttr(rotaryDim),
       interleaved ? rw.getUnitAttr() : UnitAttr());
   for (Operation *op : m.extras.getOps())
     m.core.add(op);
@@ -410,6 +469,8 @@ LogicalResult fuseAttention(SoftmaxOp softmax, RewriterBase &rw, Miss &why) {
     variant += "+gqa";
   if (withPast)
     variant += "+past";
+  if (softcap > 0)
+    variant += "+softcap";
   if (cos)
     variant += "+rope";
   commitFusion(rw, m.core, attn, outputs, attn->getResults(), "attention", variant);

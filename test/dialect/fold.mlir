@@ -92,3 +92,22 @@ func.func @no_fold(%x: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
     }
   }
 #-}
+
+// -----
+
+// A constant condition that is the same everywhere selects one side, whatever
+// the other side is; the side's type must be the result's.
+// CHECK-LABEL: func.func @where_uniform_condition
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<2x3xf32>, %[[S:.*]]: tensor<f32>)
+func.func @where_uniform_condition(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>, %s: tensor<f32>)
+    -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  %t = kiln.constant dense<true> : tensor<2x1xi1>
+  %f = kiln.constant dense<false> : tensor<2x3xi1>
+  %x = kiln.where %t, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %y = kiln.where %f, %a, %b : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  // The chosen side would need a broadcast: stays.
+  // CHECK: %[[W:.*]] = kiln.where %{{.*}}, %[[S]], %[[B]]
+  %z = kiln.where %t, %s, %b : (tensor<2x1xi1>, tensor<f32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK: return %[[A]], %[[B]], %[[W]]
+  return %x, %y, %z : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}

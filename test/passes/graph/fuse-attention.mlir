@@ -163,3 +163,72 @@ func.func @negatives(%q: tensor<1x2x4x8xf32>, %kt: tensor<1x2x8x4xf32>, %v: tens
   %p3 = kiln.softmax %s axis = 2 : tensor<1x2x4x4xf32>
   return %o, %p, %o2, %p3 : tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// ONNX's Attention function (opset 23): softcap * tanh(scores / softcap)
+// before the mask.
+// CHECK-LABEL: func.func @softcap
+// CHECK: kiln.attention %arg0, %arg1, %arg2 mask(%arg3) scale = 5.000000e-01 {softcap = 3.000000e+01 : f32}
+// CHECK-NOT: kiln.tanh
+// REMARK: remark: fused attention (additive-mask+softcap)
+func.func @softcap(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x3x4xf32>, %v: tensor<1x2x3x4xf32>,
+                   %mask: tensor<1x1x3x3xf32>) -> tensor<1x2x3x4xf32> {
+  %c = kiln.constant dense<5.000000e-01> : tensor<f32>
+  %cap = kiln.constant dense<3.000000e+01> : tensor<f32>
+  %kt = kiln.transpose %k [0, 1, 3, 2] : tensor<1x2x3x4xf32> -> tensor<1x2x4x3xf32>
+  %s = kiln.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %s1 = kiln.mul %s, %c : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %d = kiln.div %s1, %cap : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %t = kiln.tanh %d : tensor<1x2x3x3xf32>
+  %s2 = kiln.mul %t, %cap : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %s3 = kiln.add %s2, %mask : (tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = kiln.softmax %s3 axis = 3 : tensor<1x2x3x3xf32>
+  %o = kiln.matmul %p, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// ONNX's Attention function zeroes the rows whose mask hides every key:
+// Where(ReduceMax(mask) == -inf, 0, softmax). kiln.attention does so anyway,
+// so the Where goes inside the op. A Where on another condition does not.
+// CHECK-LABEL: func.func @zeroed_rows
+// CHECK: kiln.attention %arg0, %arg1, %arg2 mask(%arg3) scale = 1.000000e+00
+// CHECK-NOT: kiln.where
+// CHECK-NOT: kiln.softmax
+// REMARK: remark: fused attention (additive-mask)
+func.func @zeroed_rows(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x3x4xf32>, %v: tensor<1x2x3x4xf32>,
+                       %mask: tensor<1x1x3x3xf32>) -> tensor<1x2x3x4xf32> {
+  %zero = kiln.constant dense<0.0> : tensor<f32>
+  %ninf = kiln.constant dense<0xFF800000> : tensor<f32>
+  %kt = kiln.transpose %k [0, 1, 3, 2] : tensor<1x2x3x4xf32> -> tensor<1x2x4x3xf32>
+  %s = kiln.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %s1 = kiln.add %s, %mask : (tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = kiln.softmax %s1 axis = 3 : tensor<1x2x3x3xf32>
+  %mx = kiln.reduce max %mask axes [3] keep_dims : tensor<1x1x3x3xf32> -> tensor<1x1x3x1xf32>
+  %all = kiln.cmp eq, %mx, %ninf : (tensor<1x1x3x1xf32>, tensor<f32>) -> tensor<1x1x3x1xi1>
+  %pz = kiln.where %all, %zero, %p : (tensor<1x1x3x1xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = kiln.matmul %pz, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @zeroed_rows_other_condition
+// CHECK-NOT: kiln.attention
+// REMARK: not fused attention: sdpa: rows are zeroed by a condition other than the mask hiding every key
+func.func @zeroed_rows_other_condition(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x3x4xf32>, %v: tensor<1x2x3x4xf32>,
+                                       %mask: tensor<1x1x3x3xf32>, %other: tensor<1x1x3x3xf32>) -> tensor<1x2x3x4xf32> {
+  %zero = kiln.constant dense<0.0> : tensor<f32>
+  %ninf = kiln.constant dense<0xFF800000> : tensor<f32>
+  %kt = kiln.transpose %k [0, 1, 3, 2] : tensor<1x2x3x4xf32> -> tensor<1x2x4x3xf32>
+  %s = kiln.matmul %q, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %s1 = kiln.add %s, %mask : (tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = kiln.softmax %s1 axis = 3 : tensor<1x2x3x3xf32>
+  %mx = kiln.reduce max %other axes [3] keep_dims : tensor<1x1x3x3xf32> -> tensor<1x1x3x1xf32>
+  %all = kiln.cmp eq, %mx, %ninf : (tensor<1x1x3x1xf32>, tensor<f32>) -> tensor<1x1x3x1xi1>
+  %pz = kiln.where %all, %zero, %p : (tensor<1x1x3x1xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %o = kiln.matmul %pz, %v : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
