@@ -11,7 +11,7 @@ seq=${2:-128}
 bin=${KILN_BUILD_DIR:-$root/build}/bin
 mkdir -p "$work"
 if [[ ! -f "$work/bert_base.out0.npy" ]]; then
-  /usr/bin/python3 "$root/bench/gen_bert_base.py" "$work" "$seq"
+  /usr/bin/python3 "$root/bench/gen_models.py" "$work" --seq "$seq" bert_base
 fi
 /usr/bin/time -f "compile: %e s, %M KiB peak" "$bin/kilnc" --dim batch=1 --dim sequence="$seq" \
   --report --report-file="$work/report.txt" "$work/bert_base.onnx" -o "$work/bert_base.so"

@@ -183,4 +183,38 @@ def KilnFuseEpilogues : Pass<"kiln-fuse-epilogues"> {
   }];
 }
 
+def KilnSelectKernels : Pass<"kiln-select-kernels", "mlir::ModuleOp"> {
+  let summary = "Compute GEMMs, attention, norms and softmax with library kernels";
+  let description = [{
+    Rewrites the f32 kiln ops that runtime/kernels implements into
+    kiln_kernel ops for one ISA variant: linear/matmul into `gemm` (constant
+    2-D weights packed now into the variant's panel layout; the unpacked
+    blob is freed when nothing else reads it), attention into `attention`
+    (rotary embedding and past keys become kiln ops before it; transposes
+    between [B,S,H,D] and [B,H,S,D] around it are absorbed), the norms over
+    the last dim into `norm`, softmax over the last dim into `softmax`.
+    Everything else is left for kiln-to-linalg. `isa=none` does nothing.
+  }];
+  let options = [
+    Option<"isaName", "isa", "std::string", "\"none\"",
+           "Kernel library variant: generic, avx2, avx512, neon or none">
+  ];
+  let dependentDialects = ["::kiln::kernel::KilnKernelDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def KilnLowerKernelCalls : Pass<"kiln-lower-kernel-calls", "mlir::ModuleOp"> {
+  let summary = "Turn kiln_kernel ops on memrefs into calls of the kernel library";
+  let description = [{
+    Each kiln_kernel op becomes `llvm.call @kiln_k_<op>_f32(exec, args)`,
+    with `args` the kernel's argument struct built on the stack from the
+    buffers' addresses, shapes and strides. Every public function gets a
+    trailing `!llvm.ptr` argument (`kiln.role = "exec"`): the `kiln_exec`
+    the runtime passes to the model. kilnc links the kernel library's
+    bitcode for the target into the object.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_PASSES_TD

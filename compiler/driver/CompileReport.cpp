@@ -1,6 +1,7 @@
 //===- CompileReport.cpp - kilnc --report -----------------------------------===//
 #include "compiler/driver/CompileReport.h"
 
+#include "dialects/kiln/KilnOps.h"
 #include "passes/Graph/Subgraph.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -22,6 +23,31 @@ OpCounts countOps(Operation *root) {
     ++counts[op->getName().getStringRef().str()];
   });
   return counts;
+}
+
+std::map<std::string, double> countFlops(Operation *root) {
+  std::map<std::string, double> flops;
+  auto numel = [](Value v) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t && t.hasStaticShape() ? (double)t.getNumElements() : 0.0;
+  };
+  auto dim = [](Value v, int64_t i) {
+    auto t = cast<RankedTensorType>(v.getType());
+    int64_t d = t.getDimSize(i < 0 ? t.getRank() + i : i);
+    return ShapedType::isDynamic(d) ? 0.0 : (double)d;
+  };
+  root->walk([&](Operation *op) {
+    if (auto m = dyn_cast<MatmulOp>(op))
+      flops["matmul"] += 2 * numel(m.getResult()) * dim(m.getLhs(), m.getTransposeLhs() ? -2 : -1);
+    else if (auto l = dyn_cast<LinearOp>(op))
+      flops["linear"] += 2 * numel(l.getResult()) * dim(l.getLhs(), -1);
+    else if (auto a = dyn_cast<AttentionOp>(op)) {
+      double keys = dim(a.getK(), 2) + (a.getPastKey() ? dim(a.getPastKey(), 2) : 0);
+      flops["attention"] += 2 * dim(a.getQ(), 0) * dim(a.getQ(), 1) * dim(a.getQ(), 2) * keys *
+                            (dim(a.getQ(), 3) + dim(a.getV(), 3));
+    }
+  });
+  return flops;
 }
 
 /// Passes that clean up after the fusion before them.
@@ -158,6 +184,33 @@ void CompileReport::printText(llvm::raw_ostream &os) const {
   if (!any)
     os << "  no candidate left\n";
 
+  os << "\ncompute (dense, one run)\n";
+  double all = 0;
+  for (auto &[kind, f] : flops) {
+    os << llvm::format("  %-10s %12.4g GFLOP\n", kind.c_str(), f / 1e9);
+    all += f;
+  }
+  os << llvm::format("  %-10s %12.4g GFLOP\n", "total", all / 1e9);
+
+  os << "\nkernels (" << (kernels.empty() ? "none" : kernels) << ")\n";
+  if (lowered.empty()) {
+    os << "  not lowered (the compile stopped before)\n";
+  } else {
+    int64_t generic = 0;
+    bool anyKernel = false;
+    for (auto &[n, k] : lowered) {
+      if (StringRef(n).starts_with("kiln_kernel.")) {
+        os << llvm::format("  %-32s x%lld\n", n.c_str() + strlen("kiln_kernel."), (long long)k);
+        anyKernel = true;
+      } else if (StringRef(n).starts_with("linalg.")) {
+        generic += k;
+      }
+    }
+    if (!anyKernel)
+      os << "  no kernel calls\n";
+    os << "  linalg ops compiled as loops     x" << generic << "\n";
+  }
+
   os << "\nmemory\n";
   os << "  weights  "
      << (weightsBytes ? humanBytes(*weightsBytes) + " (" + std::to_string(*weightsBytes) +
@@ -198,6 +251,16 @@ void CompileReport::printJson(llvm::raw_ostream &os) const {
       {"fused", std::move(jsFused)},
       {"not_fused", std::move(jsMissed)},
   };
+  llvm::json::Object jsFlops;
+  double all = 0;
+  for (auto &[kind, f] : flops) {
+    jsFlops[kind] = f;
+    all += f;
+  }
+  jsFlops["total"] = all;
+  root["flops"] = std::move(jsFlops);
+  root["kernels"] = kernels.empty() ? "none" : kernels;
+  root["ops_lowered"] = toJson(lowered);
   root["weights_bytes"] = weightsBytes ? llvm::json::Value((int64_t)*weightsBytes) : nullptr;
   root["arena_bytes"] = arenaBytes ? llvm::json::Value((int64_t)*arenaBytes) : nullptr;
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";

@@ -26,6 +26,10 @@ using OpCounts = std::map<std::string, int64_t>;
 /// Counts the ops under `root` by name (the module and functions excluded).
 OpCounts countOps(mlir::Operation *root);
 
+/// Floating-point operations (a multiply-add is 2) of the contractions under
+/// `root`, by kiln op: matmul, linear, attention (all keys, causal or not).
+std::map<std::string, double> countFlops(mlir::Operation *root);
+
 struct CompileReport {
   struct PassGroup {
     std::string name; // a fusion pass, or "normalize" for the cleanups before any
@@ -39,6 +43,10 @@ struct CompileReport {
 
   std::string model;
   OpCounts imported, optimized;
+  /// After lowering to buffers: the kernel calls and what stayed generic.
+  OpCounts lowered;
+  std::string kernels; // the kernel library variant ("none" for plain loops)
+  std::map<std::string, double> flops;
   std::vector<PassGroup> groups;
   std::vector<Fusion> fusions;
   std::optional<uint64_t> weightsBytes, arenaBytes;

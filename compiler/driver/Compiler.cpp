@@ -5,10 +5,12 @@
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "compiler/target/HeaderEmitter.h"
+#include "compiler/target/KernelLibrary.h"
 #include "compiler/target/Linker.h"
 #include "compiler/target/ModelObject.h"
 #include "compiler/target/TargetSpec.h"
 #include "compiler/target/WeightsBlob.h"
+#include "dialects/kernel/KernelDialect.h"
 #include "dialects/kiln/KilnDialect.h"
 #include "passes/Passes.h"
 
@@ -152,7 +154,7 @@ int Job::produce() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<KilnDialect>();
+  registry.insert<KilnDialect, kernel::KilnKernelDialect>();
   MLIRContext ctx(registry);
   ctx.disableMultithreading(); // deterministic diagnostics, little to gain here
   registerCompilerPasses();
@@ -187,8 +189,18 @@ int Job::produce() {
   if (!spec)
     return error(spec.takeError());
 
+  std::optional<KernelIsa> kernels =
+      o.kernels == "auto" ? kernelIsaForTarget(*spec) : parseKernelIsa(o.kernels);
+  if (!kernels)
+    return error("--kernels=" + o.kernels +
+                 " is not a kernel library (auto, none, generic, avx2, avx512, neon)");
+  if (!targetRunsKernelIsa(*spec, *kernels))
+    return error("--kernels=" + o.kernels + " does not run on " + spec->triple.str() +
+                 " (cpu " + spec->cpu + (spec->features.empty() ? "" : ", " + spec->features) +
+                 ")");
+
   // Lower, printing any failure at the ONNX node it came from.
-  PipelineOptions popts{o.optLevel};
+  PipelineOptions popts{o.optLevel, kernelIsaName(*kernels).str()};
   int failures = 0;
   ReportInstrumentation *instrumentation = nullptr;
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
@@ -219,6 +231,7 @@ int Job::produce() {
   }
   instrumentation = nullptr;
   report.optimized = countOps(module->getOperation());
+  report.flops = countFlops(module->getOperation());
   if (o.emit == EmitKind::OptimizedMlir)
     return emitText(printModule);
   {
@@ -230,6 +243,8 @@ int Job::produce() {
       return error("lowering " + o.input + " failed" +
                    (failures ? "" : " (no diagnostic was given)"));
   }
+  report.lowered = countOps(module->getOperation());
+  report.kernels = o.optLevel >= 1 ? kernelIsaName(*kernels).str() : "none";
   auto weights = WeightsBlob::fromModule(*module);
   if (!weights)
     return error(weights.takeError());
@@ -273,6 +288,9 @@ int Job::produce() {
   auto llvmModule = buildModelModule(*module, llvmCtx, facts, **tm);
   if (!llvmModule)
     return error(llvmModule.takeError());
+  auto callsKernels = bindKernelCalls(**llvmModule, *kernels);
+  if (!callsKernels)
+    return error(callsKernels.takeError());
   // The MLIR module (and the weights it holds) is still needed for the
   // weights object; its LLVM-dialect body is not.
   optimizeModule(**llvmModule, **tm, o.optLevel);
@@ -321,6 +339,15 @@ int Job::produce() {
       return error(std::move(e));
   }
   objects = {codeObj.str().str()};
+  if (*callsKernels) {
+    llvm::SmallString<256> kernelObj;
+    if (auto ec = tempIn(kernelObj, "kernels"))
+      return error(dir + ": cannot create a temporary file: " + ec.message());
+    cleanup.files.push_back(kernelObj.str().str());
+    if (auto e = writeKernelObject(*kernels, kernelObj.str().str()))
+      return error(std::move(e));
+    objects.push_back(kernelObj.str().str());
+  }
   if (o.embedWeights) {
     if (auto ec = tempIn(weightsObj, "weights"))
       return error(dir + ": cannot create a temporary file: " + ec.message());

@@ -31,6 +31,9 @@ struct CompileOptions {
   std::string cpu;
   std::string attrs;
   unsigned optLevel = 2;
+  // --kernels: "auto" (the widest the target runs), none, generic, avx2,
+  // avx512 or neon.
+  std::string kernels = "auto";
   bool embedWeights = true;
   std::string headerPath; // empty: NAME.h beside the output
   std::string linker;

@@ -20,7 +20,12 @@ static const char *kGraphStage =
     "kiln-fuse-epilogues,canonicalize,cse";
 
 static std::string linalgStage(const PipelineOptions &o) {
-  std::string p = "canonicalize,cse,kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
+  std::string p = "canonicalize,cse,";
+  // Kernels first: they take the fused ops whole, before kiln-to-linalg
+  // expands what is left.
+  if (o.optLevel >= 1 && o.kernels != "none")
+    p += "kiln-select-kernels{isa=" + o.kernels + "},canonicalize,cse,";
+  p += "kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
   if (o.optLevel >= 1)
     p += ",func.func(kiln-fuse-elementwise),canonicalize,cse";
   return p;
@@ -33,7 +38,7 @@ static const char *kBufferizeStage =
     "kiln-lower-copies,canonicalize,kiln-plan-memory";
 
 static const char *kLLVMStage =
-    "kiln-outline-kernels,func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
+    "kiln-lower-kernel-calls,kiln-outline-kernels,func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
     "canonicalize,expand-strided-metadata,finalize-memref-to-llvm,"
     "convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-func-to-llvm,"
@@ -65,7 +70,11 @@ namespace {
 struct CliOptions : PassPipelineOptions<CliOptions> {
   Option<unsigned> optLevel{*this, "opt-level", llvm::cl::desc("0..3"),
                             llvm::cl::init(2)};
-  PipelineOptions get() const { return {optLevel}; }
+  Option<std::string> kernels{*this, "kernels",
+                              llvm::cl::desc("kernel library variant: generic, avx2, "
+                                             "avx512, neon or none"),
+                              llvm::cl::init("none")};
+  PipelineOptions get() const { return {optLevel, kernels}; }
 };
 } // namespace
 

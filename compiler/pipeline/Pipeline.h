@@ -17,6 +17,9 @@ struct PipelineOptions {
   /// 0: no graph or tensor-level optimisation; 1+: the graph optimizer and
   /// elementwise fusion.
   unsigned optLevel = 2;
+  /// Kernel library variant for GEMMs, attention, norms and softmax at -O1+
+  /// (generic, avx2, avx512, neon); "none" lowers everything through linalg.
+  std::string kernels = "none";
 };
 
 /// The graph optimizer (kiln -> kiln): folding and the fusion passes.

@@ -77,8 +77,8 @@ llvm::Error writeModelHeader(const std::string &path, const ModelFacts &f,
      << "static inline kiln_status " << n << "_create("
      << (f.embedWeights ? "" : "const char *weights_path, ")
      << "kiln_context **ctx, kiln_error *error) {\n"
-     << "  kiln_options options = {" << (f.embedWeights ? "0" : "weights_path")
-     << ", 0, 0};\n"
+     << "  kiln_options options = {0}; /* every CPU; set num_threads to choose */\n"
+     << (f.embedWeights ? "" : "  options.weights_path = weights_path;\n")
      << "  return kiln_context_create(&" << n << "_model, &options, ctx, error);\n}\n\n";
 
   os << "/* Runs the model on one set of inputs. */\n"

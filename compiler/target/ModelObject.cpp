@@ -1,5 +1,6 @@
 //===- ModelObject.cpp - the lowered model as an LLVM module ----------------===//
 #include "compiler/target/ModelObject.h"
+#include "runtime/include/kiln_rt.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -70,11 +71,13 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
     return llvm::createStringError("main has %zu memref arguments; expected %zu inputs, "
                                    "the weights, %zu outputs and the arena",
                                    facts.entryArgShapes.size(), numIn, numOut);
-  size_t expanded = 0;
+  // Each memref argument expands to a descriptor; the exec pointer follows.
+  size_t expanded = 1;
   for (const auto &shape : facts.entryArgShapes)
     expanded += 3 + 2 * shape.size();
   if (entryFn.getNumArguments() != expanded)
-    return llvm::createStringError("main takes %u values; its memref descriptors need %zu",
+    return llvm::createStringError("main takes %u values; its memref descriptors and the "
+                                   "exec pointer need %zu",
                                    entryFn.getNumArguments(), expanded);
   // Discardable kiln.* attributes mean nothing to LLVM.
   for (NamedAttribute a : llvm::to_vector(lowered->getDiscardableAttrs()))
@@ -108,8 +111,9 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
     }
 
   // void NAME__entry(void *const *buffers): buffers are inputs, outputs,
-  // weights, arena; main wants inputs, weights, outputs, arena, each as a
-  // memref descriptor (allocated, aligned, offset, sizes..., strides...).
+  // weights, arena, exec; main wants inputs, weights, outputs, arena, each as
+  // a memref descriptor (allocated, aligned, offset, sizes..., strides...),
+  // then the exec pointer.
   auto *entryTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy}, false);
   auto *entry = llvm::Function::Create(entryTy, llvm::GlobalValue::InternalLinkage,
                                        facts.name + "__entry", *m);
@@ -143,6 +147,7 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
       }
       args.insert(args.end(), strides.begin(), strides.end());
     }
+    args.push_back(load(numIn + numOut + 2));
     b.CreateCall(main, args);
     b.CreateRetVoid();
   }
@@ -167,7 +172,7 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
   }
   llvm::Constant *desc = llvm::ConstantStruct::get(
       modelTy,
-      {llvm::ConstantInt::get(i32, 1), // KILN_ABI_VERSION
+      {llvm::ConstantInt::get(i32, KILN_ABI_VERSION),
        llvm::ConstantInt::get(i32, numIn), llvm::ConstantInt::get(i32, numOut),
        llvm::ConstantInt::get(i32, 0), nameVar,
        tensorInfos(*m, facts.name + "__inputs", facts.signature.inputs, infoTy),

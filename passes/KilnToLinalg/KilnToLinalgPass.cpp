@@ -1,4 +1,5 @@
 //===- KilnToLinalgPass.cpp - the kiln -> linalg conversion pass ------------===//
+#include "dialects/kernel/KernelDialect.h"
 #include "dialects/kiln/KilnDialect.h"
 #include "passes/KilnToLinalg/Patterns.h"
 #include "passes/Passes.h"
@@ -33,8 +34,10 @@ struct KilnToLinalgPass : impl::KilnToLinalgBase<KilnToLinalgPass> {
     ConversionTarget target(*ctx);
     target.addIllegalDialect<KilnDialect>();
     target.addLegalOp<ModuleOp>();
+    // Kernel calls that kiln-select-kernels chose stay as they are.
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect>();
+                           arith::ArithDialect, math::MathDialect,
+                           kernel::KilnKernelDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
              converter.isLegal(&f.getBody());

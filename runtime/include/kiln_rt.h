@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever kiln_model's layout changes; kilnc and the runtime must
    agree. */
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
 typedef enum kiln_dtype {
@@ -56,8 +56,23 @@ typedef struct kiln_tensor_info {
   int64_t byte_size;
 } kiln_tensor_info;
 
+/* Parallel-for: runs fn(arg, begin, end) over disjoint ranges that cover
+   [0, count), possibly on several threads, and returns when all are done. */
+typedef void (*kiln_task_fn)(void *arg, int64_t begin, int64_t end);
+typedef void (*kiln_parallel_for_fn)(void *pool, kiln_task_fn fn, void *arg,
+                                     int64_t count);
+
+/* What the compiled code's kernels split their work over. */
+typedef struct kiln_exec {
+  kiln_parallel_for_fn parallel_for;
+  void *pool;
+  int32_t num_threads; /* how many threads parallel_for uses (>= 1) */
+  int32_t reserved;
+} kiln_exec;
+
 /* Runs the compiled code. `buffers` holds the inputs, then the outputs, then
-   the weights base, then the arena. Called by kiln_run; not by users. */
+   the weights base, then the arena, then a `const kiln_exec *`. Called by
+   kiln_run; not by users. */
 typedef void (*kiln_entry_fn)(void *const *buffers);
 
 /* The descriptor every compiled model exports as `NAME_model`. */
@@ -93,6 +108,11 @@ typedef struct kiln_options {
      bytes. NULL: the context allocates its own. */
   void *arena;
   size_t arena_size;
+  /* Threads the model's kernels run on, the calling thread included: 0 uses
+     every CPU this process may run on (or KILN_NUM_THREADS from the
+     environment when set); 1 runs everything on the calling thread. The
+     context owns the worker threads. */
+  int32_t num_threads;
 } kiln_options;
 
 /* Creates a context (a reusable arena plus the weights) for one model.
@@ -117,13 +137,14 @@ const char *kiln_status_string(kiln_status status);
 const char *kiln_dtype_name(int32_t dtype);
 size_t kiln_dtype_size(int32_t dtype);
 
-/* Parallel-for hook: generated code splits work through this. The default
-   runs tasks inline on the calling thread. */
-typedef void (*kiln_task_fn)(void *arg, int64_t begin, int64_t end);
-typedef void (*kiln_parallel_for_fn)(void *pool, kiln_task_fn fn, void *arg,
-                                     int64_t count);
+/* Threads the context's kernels use. */
+int32_t kiln_context_num_threads(const kiln_context *ctx);
+
+/* Runs the kernels through the caller's own pool instead of the context's
+   (which is then stopped): `fn` splits the work over `num_threads` threads.
+   fn == NULL returns to the context's own threads. */
 void kiln_context_set_parallel_for(kiln_context *ctx, kiln_parallel_for_fn fn,
-                                   void *pool);
+                                   void *pool, int32_t num_threads);
 
 /* Weights files written by kilnc --weights=file start with this header. */
 #define KILN_WEIGHTS_MAGIC "KILNWTS1"

@@ -1,5 +1,6 @@
 /*===- context.c - contexts: arena, weights and running a model ------------===*/
 #include "kiln_rt.h"
+#include "thread_pool.h"
 #include "weights.h"
 
 #include <stdarg.h>
@@ -12,6 +13,9 @@ struct kiln_context {
   void *arena;
   int owns_arena;
   kiln_weights weights;
+  /* The kernels' threads: the context's own pool, or the caller's. */
+  int32_t num_threads;
+  kiln_pool *own_pool;
   kiln_parallel_for_fn parallel_for;
   void *pool;
   char error[256];
@@ -44,6 +48,27 @@ static void run_inline(void *pool, kiln_task_fn fn, void *arg, int64_t count) {
   fn(arg, 0, count);
 }
 
+/* 0: KILN_NUM_THREADS if set, else every CPU we may run on. */
+static int32_t resolve_threads(int32_t requested) {
+  if (requested > 0)
+    return requested;
+  const char *env = getenv("KILN_NUM_THREADS");
+  if (env && *env) {
+    long n = strtol(env, NULL, 10);
+    if (n > 0 && n <= 4096)
+      return (int32_t)n;
+  }
+  return kiln_available_cpus();
+}
+
+/* Starts the context's own workers; falls back to one thread. */
+static void use_own_pool(kiln_context *ctx, int32_t threads) {
+  ctx->own_pool = threads > 1 ? kiln_pool_create(threads) : NULL;
+  ctx->num_threads = ctx->own_pool ? threads : 1;
+  ctx->parallel_for = ctx->own_pool ? kiln_pool_parallel_for : run_inline;
+  ctx->pool = ctx->own_pool;
+}
+
 kiln_status kiln_context_create(const kiln_model *model, const kiln_options *options,
                                 kiln_context **out, kiln_error *error) {
   if (error)
@@ -62,7 +87,12 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
   if (!ctx)
     return fail_create(error, KILN_ERROR_OUT_OF_MEMORY, "cannot allocate a context");
   ctx->model = model;
-  ctx->parallel_for = run_inline;
+  if (options && options->num_threads < 0) {
+    free(ctx);
+    return fail_create(error, KILN_ERROR_INVALID_ARGUMENT,
+                       "num_threads is %d; expected 0 (all CPUs) or more",
+                       (int)options->num_threads);
+  }
 
   const char *weights_path = options ? options->weights_path : NULL;
   kiln_status s = kiln_weights_open(model, weights_path, &ctx->weights,
@@ -96,6 +126,7 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
     }
     ctx->owns_arena = 1;
   }
+  use_own_pool(ctx, resolve_threads(options ? options->num_threads : 0));
   *out = ctx;
   return KILN_OK;
 }
@@ -103,6 +134,7 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
 void kiln_context_destroy(kiln_context *ctx) {
   if (!ctx)
     return;
+  kiln_pool_destroy(ctx->own_pool);
   if (ctx->owns_arena)
     free(ctx->arena);
   kiln_weights_close(&ctx->weights);
@@ -129,7 +161,7 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     return fail_ctx(ctx, KILN_ERROR_INVALID_ARGUMENT, "outputs is NULL");
   /* Small fixed frames cover real models; larger ones go to the heap. */
   void *frame[64];
-  size_t count = (size_t)m->num_inputs + m->num_outputs + 2;
+  size_t count = (size_t)m->num_inputs + m->num_outputs + 3;
   void **buffers = count <= 64 ? frame : (void **)malloc(count * sizeof(void *));
   if (!buffers)
     return fail_ctx(ctx, KILN_ERROR_OUT_OF_MEMORY, "cannot allocate the argument list");
@@ -152,8 +184,10 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     }
     buffers[k++] = outputs[i];
   }
+  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, 0};
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
+  buffers[k++] = &exec;
   m->entry(buffers);
   if (buffers != frame)
     free(buffers);
@@ -168,11 +202,23 @@ const kiln_model *kiln_context_model(const kiln_context *ctx) {
   return ctx ? ctx->model : NULL;
 }
 
-void kiln_context_set_parallel_for(kiln_context *ctx, kiln_parallel_for_fn fn, void *pool) {
+int32_t kiln_context_num_threads(const kiln_context *ctx) {
+  return ctx ? ctx->num_threads : 0;
+}
+
+void kiln_context_set_parallel_for(kiln_context *ctx, kiln_parallel_for_fn fn, void *pool,
+                                   int32_t num_threads) {
   if (!ctx)
     return;
-  ctx->parallel_for = fn ? fn : run_inline;
-  ctx->pool = fn ? pool : NULL;
+  kiln_pool_destroy(ctx->own_pool);
+  ctx->own_pool = NULL;
+  if (!fn) {
+    use_own_pool(ctx, resolve_threads(num_threads));
+    return;
+  }
+  ctx->parallel_for = fn;
+  ctx->pool = pool;
+  ctx->num_threads = num_threads > 0 ? num_threads : 1;
 }
 
 const char *kiln_status_string(kiln_status s) {

@@ -23,6 +23,35 @@ typedef struct {
   kiln_status status;
 } job;
 
+/* A caller's own "pool": runs the ranges back to front, one index each. */
+static int backwards_calls;
+static void backwards_for(void *pool, kiln_task_fn fn, void *arg, int64_t count) {
+  (void)pool;
+  ++backwards_calls;
+  for (int64_t i = count; i-- > 0;)
+    fn(arg, i, i + 1);
+}
+
+/* Logits of one run with `threads` threads, or the caller's pool when
+   `own` is set. */
+static kiln_status run_with(int32_t threads, int own, const int64_t *ids, float *logits,
+                            int32_t *used) {
+  kiln_options o = {0};
+  o.num_threads = threads;
+  kiln_context *ctx;
+  kiln_status s = kiln_context_create(&emb_model, &o, &ctx, NULL);
+  if (s != KILN_OK)
+    return s;
+  if (own)
+    kiln_context_set_parallel_for(ctx, backwards_for, NULL, 4);
+  *used = kiln_context_num_threads(ctx);
+  const void *in[1] = {ids};
+  void *out[1] = {logits};
+  s = kiln_run(ctx, in, 1, out, 1);
+  kiln_context_destroy(ctx);
+  return s;
+}
+
 static void *run_job(void *arg) {
   job *j = (job *)arg;
   kiln_context *ctx;
@@ -71,6 +100,11 @@ int main(int argc, char **argv) {
   s = kiln_context_create(&wrong_abi, NULL, &ctx, &err);
   report("abi", s, err.message);
 
+  kiln_options negative = {0};
+  negative.num_threads = -2;
+  s = kiln_context_create(&emb_model, &negative, &ctx, &err);
+  report("negative threads", s, err.message);
+
   kiln_options small = {0};
   static _Alignas(64) unsigned char tiny[64];
   small.arena = tiny;
@@ -115,5 +149,17 @@ int main(int argc, char **argv) {
              !memcmp(a.logits, c.logits, sizeof a.logits) &&
              !memcmp(b.logits, c.logits, sizeof b.logits) && isfinite(c.logits[0]);
   printf("two threads: %s\n", same ? "identical results" : "MISMATCH");
-  return same ? 0 : 1;
+
+  /* Every output element is computed by one thread in one order, so the
+     thread count and the pool never change a bit of the result. */
+  static float one[16 * 500], three[16 * 500], own[16 * 500];
+  int32_t n1 = 0, n3 = 0, nown = 0;
+  int ok = run_with(1, 0, c.ids, one, &n1) == KILN_OK &&
+           run_with(3, 0, c.ids, three, &n3) == KILN_OK &&
+           run_with(1, 1, c.ids, own, &nown) == KILN_OK;
+  int pools = ok && !memcmp(one, three, sizeof one) && !memcmp(one, own, sizeof one) &&
+              !memcmp(one, c.logits, sizeof one);
+  printf("threads 1, %d and the caller's pool (%d threads, %s): %s\n", n3, nown,
+         backwards_calls > 0 ? "used" : "unused", pools ? "identical results" : "MISMATCH");
+  return same && pools ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 //===- kiln-opt.cpp - mlir-opt with the kiln dialect and passes ------------===//
+#include "dialects/kernel/KernelDialect.h"
 #include "dialects/kiln/KilnDialect.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "passes/Passes.h"
@@ -13,7 +14,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<kiln::KilnDialect>();
+  registry.insert<kiln::KilnDialect, kiln::kernel::KilnKernelDialect>();
   mlir::registerAllPasses();
   kiln::registerKilnPasses();
   kiln::registerKilnPipelines();

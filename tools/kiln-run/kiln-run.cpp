@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
 
@@ -49,6 +50,15 @@ cl::opt<double> relTol("rtol", cl::desc("Relative tolerance (default 0)"), cl::i
                      cl::cat(cat));
 cl::opt<std::string> outDir("save-outputs", cl::desc("Write outputs as output_N.npy here"),
                             cl::value_desc("dir"), cl::cat(cat));
+cl::opt<int> threads("num-threads",
+                     cl::desc("Threads the kernels run on (default 0: every CPU, or "
+                              "KILN_NUM_THREADS)"),
+                     cl::init(0), cl::cat(cat));
+cl::opt<bool> serve("serve",
+                    cl::desc("Benchmark server: after loading, read 'run N' lines on stdin "
+                             "and answer each with 'times T1 ... TN' (ms); for "
+                             "bench/compare.js"),
+                    cl::init(false), cl::cat(cat));
 cl::opt<unsigned> repeat("repeat", cl::desc("Run this many times and report the median time"),
                          cl::init(1), cl::cat(cat));
 
@@ -162,6 +172,7 @@ int main(int argc, char **argv) {
 
   kiln_options options = {};
   options.weights_path = weightsPath.empty() ? nullptr : weightsPath.c_str();
+  options.num_threads = threads;
   kiln_context *ctx = nullptr;
   kiln_error err;
   kiln_status s = kiln_context_create(model, &options, &ctx, &err);
@@ -177,6 +188,32 @@ int main(int argc, char **argv) {
     out[i].resize(std::max<int64_t>(model->outputs[i].byte_size, 1));
     outPtrs.push_back(out[i].data());
   }
+  if (serve) {
+    // One warm-up run, then answer requests until stdin closes.
+    kiln_run(ctx, inPtrs.data(), inPtrs.size(), outPtrs.data(), outPtrs.size());
+    outs() << "ready " << kiln_context_num_threads(ctx) << "\n";
+    outs().flush();
+    char line[64];
+    while (std::fgets(line, sizeof line, stdin)) {
+      unsigned n = 0;
+      if (std::sscanf(line, "run %u", &n) != 1)
+        continue;
+      outs() << "times";
+      for (unsigned r = 0; r < n; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        s = kiln_run(ctx, inPtrs.data(), inPtrs.size(), outPtrs.data(), outPtrs.size());
+        auto t1 = std::chrono::steady_clock::now();
+        if (s != KILN_OK)
+          return fail(Twine(kiln_status_string(s)) + ": " + kiln_context_error(ctx));
+        outs() << " " << format("%.4f", std::chrono::duration<double, std::milli>(t1 - t0).count());
+      }
+      outs() << "\n";
+      outs().flush();
+    }
+    kiln_context_destroy(ctx);
+    return 0;
+  }
+
   std::vector<double> times;
   for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
     auto t0 = std::chrono::steady_clock::now();
@@ -188,8 +225,9 @@ int main(int argc, char **argv) {
   }
   if (repeat > 1) {
     llvm::sort(times);
-    outs() << "median " << format("%.3f", times[times.size() / 2]) << " ms over " << repeat
-           << " runs\n";
+    outs() << "median " << format("%.3f", times[times.size() / 2]) << " ms, p10 "
+           << format("%.3f", times[times.size() / 10]) << " ms over " << repeat << " runs on "
+           << kiln_context_num_threads(ctx) << " thread(s)\n";
   }
 
   int status = 0;

@@ -48,6 +48,12 @@ cl::opt<std::string> mcpu("mcpu", cl::desc("CPU to tune and select features for 
                           cl::value_desc("cpu"), cl::cat(cat));
 cl::opt<std::string> mattr("mattr", cl::desc("Extra target features, e.g. +avx512f"),
                            cl::value_desc("+feat,-feat"), cl::cat(cat));
+cl::opt<std::string> kernels(
+    "kernels",
+    cl::desc("Kernel library for GEMMs, attention, norms and softmax at -O1+: auto (the "
+             "widest the target runs: avx512, avx2, generic on x86-64; neon on AArch64), "
+             "avx512, avx2, generic, neon, or none (plain loops)"),
+    cl::init("auto"), cl::cat(cat));
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3 (default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(cat));
 cl::opt<std::string> weights("weights",
@@ -168,6 +174,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   o.optLevel = optLevel;
+  o.kernels = kernels;
   if (weights == "embed" || weights == "file") {
     o.embedWeights = weights == "embed";
   } else {

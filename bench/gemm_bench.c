@@ -1,0 +1,131 @@
+/*===- gemm_bench.c - the GEMM kernel against the machine's FMA peak -------===
+ *
+ *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic]
+ *
+ * Times kiln's fp32 GEMM kernel (one thread, weights packed as kilnc packs
+ * them) on BERT-base's three GEMM shapes, M x N x K = 128x768x768,
+ * 128x3072x768 and 128x768x3072, interleaved round by round with a
+ * measurement of the FMA peak of the same vector width, and prints the
+ * median GFLOP/s of each and the GEMM's share of the peak. The machine is
+ * shared and noisy: only the interleaved medians mean anything.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "kiln_kernels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DECLARE(sfx)                                                             \
+  void kiln_k_gemm_f32_##sfx(const kiln_exec *, const kiln_gemm_args *);        \
+  void kiln_k_pack_b_f32_##sfx(int64_t, int64_t, const float *, int64_t, int32_t, float *); \
+  double kiln_k_fma_peak_##sfx(int64_t);
+DECLARE(generic)
+DECLARE(avx2)
+DECLARE(avx512)
+
+typedef struct variant {
+  const char *name;
+  int64_t nr;
+  void (*gemm)(const kiln_exec *, const kiln_gemm_args *);
+  void (*pack)(int64_t, int64_t, const float *, int64_t, int32_t, float *);
+  double (*peak)(int64_t);
+} variant;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp);
+  return v[n / 2];
+}
+
+int main(int argc, char **argv) {
+  variant all[] = {
+      {"avx512", KILN_GEMM_NR_AVX512, kiln_k_gemm_f32_avx512, kiln_k_pack_b_f32_avx512,
+       kiln_k_fma_peak_avx512},
+      {"avx2", KILN_GEMM_NR_AVX2, kiln_k_gemm_f32_avx2, kiln_k_pack_b_f32_avx2,
+       kiln_k_fma_peak_avx2},
+      {"generic", KILN_GEMM_NR_GENERIC, kiln_k_gemm_f32_generic, kiln_k_pack_b_f32_generic,
+       kiln_k_fma_peak_generic},
+  };
+  int rounds = 15;
+  const char *want = NULL;
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+      rounds = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
+      want = argv[++i];
+    else {
+      fprintf(stderr, "usage: %s [--rounds R] [--variant avx512|avx2|generic]\n", argv[0]);
+      return 2;
+    }
+  }
+  int runs[3] = {__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"),
+                 __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), 1};
+  const variant *v = NULL;
+  for (int i = 0; i < 3 && !v; ++i)
+    if (runs[i] && (!want || !strcmp(want, all[i].name)))
+      v = &all[i];
+  if (!v) {
+    fprintf(stderr, "kiln-gemm-bench: this CPU cannot run the %s kernels\n", want);
+    return 1;
+  }
+  if (rounds < 3)
+    rounds = 3;
+  static const int64_t shapes[3][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
+  float *a[3], *bp[3], *c[3];
+  srand(1);
+  for (int s = 0; s < 3; ++s) {
+    int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+    int64_t panels = (n + v->nr - 1) / v->nr;
+    float *b = malloc(sizeof(float) * k * n);
+    a[s] = aligned_alloc(64, sizeof(float) * m * k);
+    bp[s] = aligned_alloc(64, sizeof(float) * panels * v->nr * k);
+    c[s] = aligned_alloc(64, sizeof(float) * m * n);
+    for (int64_t i = 0; i < m * k; ++i)
+      a[s][i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    for (int64_t i = 0; i < k * n; ++i)
+      b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    v->pack(n, k, b, n, 0, bp[s]);
+    free(b);
+  }
+  double *peak = malloc(sizeof(double) * rounds), *gf[3];
+  for (int s = 0; s < 3; ++s)
+    gf[s] = malloc(sizeof(double) * rounds);
+  v->peak(20000000); /* warm up the clocks */
+  for (int r = 0; r < rounds; ++r) {
+    peak[r] = v->peak(20000000);
+    for (int s = 0; s < 3; ++s) {
+      int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+      kiln_gemm_args g = {1, m, n, k, a[s], 0, k, bp[s], 0, 0, NULL, NULL, 0, 0, c[s], 0, n,
+                          KILN_B_PACKED, KILN_ACT_NONE};
+      double t[7];
+      for (int i = 0; i < 7; ++i) {
+        double t0 = now();
+        v->gemm(NULL, &g);
+        t[i] = now() - t0;
+      }
+      gf[s][r] = 2.0 * m * n * k / median(t, 7) / 1e9;
+    }
+  }
+  double p = median(peak, rounds);
+  printf("GEMM kernel (%s, 1 thread), %d interleaved rounds\n", v->name, rounds);
+  printf("FMA peak: %.1f GFLOP/s (median)\n", p);
+  for (int s = 0; s < 3; ++s) {
+    double g = median(gf[s], rounds);
+    printf("%4lldx%-4lldx%-4lld  %6.1f GFLOP/s  %5.1f%% of peak\n", (long long)shapes[s][0],
+           (long long)shapes[s][1], (long long)shapes[s][2], g, 100.0 * g / p);
+  }
+  return 0;
+}

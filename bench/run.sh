@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Kiln vs ONNX Runtime on BERT-base, DistilBERT and GPT-2 small (fp32, batch
+# 1, sequence 128) with 1 and 2 threads, plus the GEMM kernel against the
+# machine's FMA peak. Everything runs on this machine, interleaved, in one go;
+# paste the output, not numbers from separate runs.
+#
+#   bench/run.sh [--models "bert_base distilbert gpt2_small"] [--threads 1,2]
+#                [--rounds 10] [--runs 5]
+#
+# Needs a build (scripts/build.sh), python3-torch to export the models the
+# first time (into build/bench/models), and Node.js for ONNX Runtime
+# (bench/setup-ort.sh installs it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${KILN_BUILD_DIR:-$root/build}
+bin=$build/bin
+work=$build/bench/models
+models="bert_base distilbert gpt2_small"
+threads=1,2
+rounds=10
+runs=5
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --models) models=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+"$root/bench/setup-ort.sh" >/dev/null
+mkdir -p "$work"
+
+echo "== machine"
+lscpu | grep -E '^(Model name|CPU\(s\)|Flags)' | sed 's/^Flags:.*\(avx512f\).*/Flags: ... avx512f .../' | cut -c1-100
+echo
+echo "== GEMM kernel"
+gemm=$("$bin/kiln-gemm-bench" --rounds 15)
+echo "$gemm"
+peak=$(sed -n 's/^FMA peak: \([0-9.]*\).*/\1/p' <<<"$gemm")
+
+for m in $models; do
+  if [[ ! -f "$work/$m.onnx" ]]; then
+    echo "== exporting $m"
+    /usr/bin/python3 "$root/bench/gen_models.py" "$work" "$m"
+  fi
+  if [[ ! -f "$work/$m.so" || "$work/$m.so" -ot "$work/$m.onnx" || "$work/$m.so" -ot "$bin/kilnc" ]]; then
+    "$bin/kilnc" --report=json --report-file="$work/$m.report.json" "$work/$m.onnx" -o "$work/$m.so"
+  fi
+  inputs=$(ls "$work/$m".in*.npy | sort)
+  expected=$(ls "$work/$m".out*.npy | sort)
+  echo
+  echo "== $m"
+  # Correct first: the outputs against PyTorch's, within 1e-4.
+  "$bin/kiln-run" "$work/$m.so" $(printf -- '-i %s ' $inputs) $(printf -- '-e %s ' $expected) \
+    | sed 's/^/  /'
+  flops=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['flops']['total'])" \
+          "$work/$m.report.json")
+  node "$root/bench/compare.js" --model "$work/$m.onnx" --kiln "$work/$m.so" \
+    --kiln-run "$bin/kiln-run" --threads "$threads" --rounds "$rounds" --runs "$runs" \
+    --flops "$flops" --peak "$peak" --label "$m" --json "$work/$m.bench.json" $inputs
+done

@@ -1,0 +1,259 @@
+/*===- gemm.c - register-blocked fp32 GEMM with fused epilogues ------------===
+ *
+ * C = act(A B + bias) + R. B is read as panels of NR columns, K rows each
+ * (kilnc packs constant weights so at compile time; other operands are
+ * packed here, one KC x NR block at a time). The micro-kernel keeps an
+ * MR x NR tile of C in registers for a block of K, broadcasting one element
+ * of A against NV vectors of B per step; the epilogue (bias, activation,
+ * residual) runs on the tile while it is still in registers.
+ *
+ * Work splits over (batch, panel) and, when that leaves threads idle, over
+ * row blocks too. Within one unit the K blocks run outermost, so the B block
+ * stays in L1 while every row tile of A streams past it.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "kiln_kernels.h"
+#include "parallel.h"
+#include "vmath.h"
+
+#define MR KILN_GEMM_MR
+#define NR KILN_GEMM_NR
+#define NV (NR / KILN_VL)
+/* K blocks. B packed at compile time is read in place: up to KC_PACKED
+   rows of a panel (147 KiB at NR = 48) stay in L2 next to the MR-row slices
+   of A they meet, and longer K splits evenly. B packed here goes through a
+   KC_RUNTIME x NR block on the stack (48 KiB at NR = 48), which stays in L1. */
+#define KC_PACKED 1024
+#define KC_RUNTIME 256
+
+_Static_assert(NR % KILN_VL == 0, "a panel is whole vectors");
+
+typedef struct epilogue {
+  const float *bias; /* at the tile's first column, or NULL */
+  const float *r;    /* at the tile's first element, or NULL */
+  int64_t ldr;
+  int32_t activation;
+} epilogue;
+
+/* One MR x NR tile (`rows` <= MR valid rows, `cols` <= NR valid columns)
+   over kc steps: a[i * lda + k] times b[k * NR + j]. Inlined into one
+   function per row count, so `rows` is a constant there. */
+KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64_t lda,
+                      const float *restrict b, float *restrict c, int64_t ldc, int64_t cols,
+                      int accumulate, const epilogue *e) {
+  kv acc[MR][NV];
+  const int full = cols == NR;
+  KILN_UNROLL
+  for (int i = 0; i < MR; ++i) {
+    if (i >= rows)
+      continue;
+    KILN_UNROLL
+    for (int j = 0; j < NV; ++j) {
+      if (!accumulate)
+        acc[i][j] = kv_splat(0.0f);
+      else if (full)
+        acc[i][j] = kv_load(c + i * ldc + j * KILN_VL);
+      else
+        acc[i][j] = kv_load_partial(c + i * ldc + j * KILN_VL,
+                                    cols - j * KILN_VL, 0.0f);
+    }
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    kv bv[NV];
+    KILN_UNROLL
+    for (int j = 0; j < NV; ++j)
+      bv[j] = kv_load(b + k * NR + j * KILN_VL);
+    KILN_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      if (i >= rows)
+        continue;
+      kv av = kv_splat(a[i * lda + k]);
+      KILN_UNROLL
+      for (int j = 0; j < NV; ++j)
+        acc[i][j] = kv_fma(av, bv[j], acc[i][j]);
+    }
+  }
+  if (e) {
+    if (e->bias) {
+      KILN_UNROLL
+      for (int j = 0; j < NV; ++j) {
+        kv bias = full ? kv_load(e->bias + j * KILN_VL)
+                       : kv_load_partial(e->bias + j * KILN_VL, cols - j * KILN_VL, 0.0f);
+        KILN_UNROLL
+        for (int i = 0; i < MR; ++i)
+          if (i < rows)
+            acc[i][j] += bias;
+      }
+    }
+    if (e->activation != KILN_ACT_NONE) {
+      KILN_UNROLL
+      for (int i = 0; i < MR; ++i)
+        if (i < rows)
+          KILN_UNROLL
+          for (int j = 0; j < NV; ++j)
+            acc[i][j] = kv_activate(acc[i][j], e->activation);
+    }
+    if (e->r) {
+      KILN_UNROLL
+      for (int i = 0; i < MR; ++i)
+        if (i < rows)
+          KILN_UNROLL
+          for (int j = 0; j < NV; ++j)
+            acc[i][j] += full ? kv_load(e->r + i * e->ldr + j * KILN_VL)
+                              : kv_load_partial(e->r + i * e->ldr + j * KILN_VL,
+                                                cols - j * KILN_VL, 0.0f);
+    }
+  }
+  KILN_UNROLL
+  for (int i = 0; i < MR; ++i) {
+    if (i >= rows)
+      continue;
+    KILN_UNROLL
+    for (int j = 0; j < NV; ++j) {
+      if (full)
+        kv_store(c + i * ldc + j * KILN_VL, acc[i][j]);
+      else if (cols > j * KILN_VL)
+        kv_store_partial(c + i * ldc + j * KILN_VL, acc[i][j], cols - j * KILN_VL);
+    }
+  }
+}
+
+typedef void (*tile_fn)(int64_t, const float *, int64_t, const float *, float *, int64_t,
+                        int64_t, int, const epilogue *);
+
+#define KILN_TILE_ROWS(R)                                                      \
+  static __attribute__((noinline)) void tile_##R(                            \
+      int64_t kc, const float *a, int64_t lda, const float *b, float *c,       \
+      int64_t ldc, int64_t cols, int accumulate, const epilogue *e) {          \
+    tile(R, kc, a, lda, b, c, ldc, cols, accumulate, e);                       \
+  }
+KILN_TILE_ROWS(1)
+KILN_TILE_ROWS(2)
+KILN_TILE_ROWS(3)
+KILN_TILE_ROWS(4)
+#if MR > 4
+KILN_TILE_ROWS(5)
+KILN_TILE_ROWS(6)
+#endif
+#if MR > 6
+KILN_TILE_ROWS(7)
+KILN_TILE_ROWS(8)
+#endif
+
+static const tile_fn kTiles[MR + 1] = {
+    0, tile_1, tile_2, tile_3, tile_4,
+#if MR > 4
+    tile_5, tile_6,
+#endif
+#if MR > 6
+    tile_7, tile_8,
+#endif
+};
+_Static_assert(MR <= 8, "tile functions exist for up to 8 rows");
+
+/* Copies columns [j0, j0 + cols) of rows [k0, k0 + kc) of B into one
+   kc x NR block, zero padded. */
+static void pack_block(const float *b, int64_t ldb, int transposed, int64_t j0,
+                       int64_t cols, int64_t k0, int64_t kc, float *out) {
+  for (int64_t k = 0; k < kc; ++k) {
+    float *row = out + k * NR;
+    for (int64_t j = 0; j < NR; ++j) {
+      if (j >= cols)
+        row[j] = 0.0f;
+      else if (transposed)
+        row[j] = b[(j0 + j) * ldb + k0 + k];
+      else
+        row[j] = b[(k0 + k) * ldb + j0 + j];
+    }
+  }
+}
+
+void KILN_KERNEL(pack_b_f32)(int64_t n, int64_t k, const float *b, int64_t ldb,
+                             int32_t transposed, float *out) {
+  for (int64_t p = 0; p * NR < n; ++p) {
+    int64_t cols = n - p * NR < NR ? n - p * NR : NR;
+    pack_block(b, ldb, transposed, p * NR, cols, 0, k, out + p * k * NR);
+  }
+}
+
+typedef struct gemm_plan {
+  const kiln_gemm_args *g;
+  int64_t panels;  /* ceil(n / NR) */
+  int64_t mblocks; /* row blocks per (batch, panel) unit */
+  int64_t mblock;  /* rows per block, a multiple of MR */
+  int64_t kblock;  /* K per block */
+} gemm_plan;
+
+static void run_unit(const gemm_plan *p, int64_t unit) {
+  const kiln_gemm_args *g = p->g;
+  int64_t mb = unit % p->mblocks;
+  int64_t panel = unit / p->mblocks % p->panels;
+  int64_t bt = unit / p->mblocks / p->panels;
+  int64_t j0 = panel * NR;
+  int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
+  int64_t m0 = mb * p->mblock;
+  int64_t m1 = m0 + p->mblock < g->m ? m0 + p->mblock : g->m;
+  const float *a = g->a + bt * g->a_batch;
+  const float *b = g->b + bt * g->b_batch;
+  float *c = g->c + bt * g->c_batch + j0;
+  const float *r = g->r ? g->r + bt * g->r_batch + j0 : 0;
+  float block[KC_RUNTIME * NR] __attribute__((aligned(64)));
+  int64_t kb = p->kblock;
+  for (int64_t k0 = 0; k0 < g->k; k0 += kb) {
+    int64_t kc = g->k - k0 < kb ? g->k - k0 : kb;
+    const float *bp;
+    if (g->b_layout == KILN_B_PACKED) {
+      bp = b + panel * g->k * NR + k0 * NR;
+    } else {
+      pack_block(b, g->ldb, g->b_layout == KILN_B_TRANSPOSED, j0, cols, k0, kc, block);
+      bp = block;
+    }
+    int last = k0 + kc >= g->k;
+    for (int64_t i = m0; i < m1; i += MR) {
+      int rows = m1 - i < MR ? (int)(m1 - i) : MR;
+      epilogue e = {g->bias ? g->bias + j0 : 0, r ? r + i * g->ldr : 0, g->ldr,
+                    g->activation};
+      kTiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
+                   k0 > 0, last ? &e : 0);
+    }
+  }
+}
+
+static void gemm_task(void *arg, int64_t begin, int64_t end) {
+  for (int64_t u = begin; u < end; ++u)
+    run_unit((const gemm_plan *)arg, u);
+}
+
+void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
+  if (g->batch <= 0 || g->m <= 0 || g->n <= 0)
+    return;
+  if (g->k == 0) {
+    /* No products: the epilogue of zero. */
+    static const float zero[NR * 1];
+    for (int64_t bt = 0; bt < g->batch; ++bt)
+      for (int64_t i = 0; i < g->m; ++i)
+        for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
+          int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
+          const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr + j0 : 0;
+          epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation};
+          kTiles[1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e);
+        }
+    return;
+  }
+  gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME};
+  if (g->b_layout == KILN_B_PACKED) {
+    int64_t blocks = (g->k + KC_PACKED - 1) / KC_PACKED;
+    p.kblock = (g->k + blocks - 1) / blocks;
+  }
+  /* Split rows too when (batch, panel) units are too few to keep every
+     thread busy; blocks stay whole tiles. */
+  int64_t threads = kiln_threads(ex), units = g->batch * p.panels;
+  if (units < 4 * threads && g->m > MR) {
+    int64_t want = (4 * threads + units - 1) / units;
+    int64_t tiles = (g->m + MR - 1) / MR;
+    int64_t per = (tiles + want - 1) / want;
+    p.mblock = per * MR;
+    p.mblocks = (g->m + p.mblock - 1) / p.mblock;
+  }
+  kiln_parallel(ex, gemm_task, &p, units * p.mblocks);
+}

@@ -1,0 +1,98 @@
+/*===- vmath.h - vector exp, erf, tanh and GELU ----------------------------===
+ *
+ * Branch-free approximations good to a few float ulps (tested against libm in
+ * double, test/unit/KernelsTest.cpp: below 1e-6 relative):
+ *   exp   Cody-Waite reduction by ln 2, degree-7 Taylor on |r| <= ln2/2
+ *         (truncation 5.5e-9), scaled by 2^n built in the exponent bits;
+ *         0 below ln(FLT_MIN) (no denormals; exp(-inf) of masked scores
+ *         is exactly 0), +inf above ln(FLT_MAX).
+ *   erf   x P(x^2) / Q(x^2) on |x| <= 4 (erf(4) rounds to 1 in float), a
+ *         rational fit minimising relative error (3.8e-7 in float).
+ *   tanh  the same form on |x| <= 9 (4.1e-7).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef KILN_VMATH_H
+#define KILN_VMATH_H
+
+#include "simd.h"
+
+KILN_INLINE kv kv_exp(kv x) {
+  const kv lo = kv_splat(-87.33654f), hi = kv_splat(88.72283f);
+  kvi underflow = x < lo, overflow = x > hi;
+  x = kv_min(kv_max(x, lo), hi);
+  kv n = kv_floor(kv_fma(x, kv_splat(1.44269504088896341f), kv_splat(0.5f)));
+  kv r = kv_fma(n, kv_splat(-0.693359375f), x); /* ln2 split: exact hi part */
+  r = kv_fma(n, kv_splat(2.12194440e-4f), r);
+  kv p = kv_splat(1.0f / 5040.0f);
+  p = kv_fma(p, r, kv_splat(1.0f / 720.0f));
+  p = kv_fma(p, r, kv_splat(1.0f / 120.0f));
+  p = kv_fma(p, r, kv_splat(1.0f / 24.0f));
+  p = kv_fma(p, r, kv_splat(1.0f / 6.0f));
+  p = kv_fma(p, r, kv_splat(0.5f));
+  p = kv_fma(p, r, kv_splat(1.0f));
+  p = kv_fma(p, r, kv_splat(1.0f));
+  /* 2^n as 2^(n/2) 2^(n - n/2): n spans [-126, 128], past one exponent. */
+  kvi ni = __builtin_convertvector(n, kvi), n1 = ni >> 1;
+  kv y = p * (kv)((n1 + 127) << 23) * (kv)((ni - n1 + 127) << 23);
+  y = kv_select(overflow, kv_splat(__builtin_inff()), y);
+  return kv_select(underflow, kv_splat(0.0f), y);
+}
+
+/* x P(x^2) / Q(x^2) with both polynomials of `n` coefficients. */
+#define KILN_RATIONAL(x, z, P, Q, n)                                           \
+  ({                                                                           \
+    kv p_ = kv_splat(P[n - 1]), q_ = kv_splat(Q[n - 1]);                       \
+    KILN_UNROLL                                                                \
+    for (int i_ = n - 2; i_ >= 0; --i_) {                                      \
+      p_ = kv_fma(p_, z, kv_splat(P[i_]));                                     \
+      q_ = kv_fma(q_, z, kv_splat(Q[i_]));                                     \
+    }                                                                          \
+    (x) * p_ / q_;                                                             \
+  })
+
+KILN_INLINE kv kv_erf(kv x) {
+  static const float P[6] = {1.128379107e+00f, 1.916707158e-01f, 5.285231769e-02f,
+                             3.803327912e-03f, 2.828320721e-04f, 2.001506573e-06f};
+  static const float Q[6] = {1.0f, 5.031966567e-01f, 1.145740226e-01f,
+                             1.504596323e-02f, 1.166353817e-03f, 3.748328891e-05f};
+  x = kv_min(kv_max(x, kv_splat(-4.0f)), kv_splat(4.0f));
+  kv z = x * x;
+  return KILN_RATIONAL(x, z, P, Q, 6);
+}
+
+KILN_INLINE kv kv_tanh(kv x) {
+  static const float P[5] = {1.0f, 1.338501722e-01f, 3.500197316e-03f, 2.067958667e-05f,
+                             1.344229794e-08f};
+  static const float Q[5] = {1.0f, 4.671833813e-01f, 2.589485981e-02f, 3.292942711e-04f,
+                             7.814552418e-07f};
+  x = kv_min(kv_max(x, kv_splat(-9.0f)), kv_splat(9.0f));
+  kv z = x * x;
+  return KILN_RATIONAL(x, z, P, Q, 5);
+}
+
+/* 0.5 x (1 + erf(x / sqrt 2)), as PyTorch and ONNX compute it. */
+KILN_INLINE kv kv_gelu(kv x) {
+  kv t = kv_erf(x * kv_splat(0.70710678118654752f));
+  return kv_splat(0.5f) * x * (kv_splat(1.0f) + t);
+}
+
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+KILN_INLINE kv kv_gelu_tanh(kv x) {
+  kv inner = kv_splat(0.79788456080286536f) * kv_fma(kv_splat(0.044715f) * x, x * x, x);
+  return kv_splat(0.5f) * x * (kv_splat(1.0f) + kv_tanh(inner));
+}
+
+KILN_INLINE kv kv_activate(kv x, int32_t activation) {
+  switch (activation) {
+  case KILN_ACT_RELU:
+    return kv_max(x, kv_splat(0.0f));
+  case KILN_ACT_GELU:
+    return kv_gelu(x);
+  case KILN_ACT_GELU_TANH:
+    return kv_gelu_tanh(x);
+  default:
+    return x;
+  }
+}
+
+#endif /* KILN_VMATH_H */

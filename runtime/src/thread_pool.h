@@ -1,0 +1,21 @@
+/*===- thread_pool.h - the context's worker threads ------------------------===*/
+#ifndef KILN_RUNTIME_THREAD_POOL_H
+#define KILN_RUNTIME_THREAD_POOL_H
+
+#include "kiln_rt.h"
+
+typedef struct kiln_pool kiln_pool;
+
+/* A pool running parallel_for on `threads` threads: the caller and
+   threads - 1 workers. NULL if threads could not be started. */
+kiln_pool *kiln_pool_create(int threads);
+void kiln_pool_destroy(kiln_pool *pool);
+
+/* kiln_parallel_for_fn over a kiln_pool. Not reentrant: one caller at a
+   time (a context runs on one thread at a time). */
+void kiln_pool_parallel_for(void *pool, kiln_task_fn fn, void *arg, int64_t count);
+
+/* CPUs this process may run on. */
+int kiln_available_cpus(void);
+
+#endif /* KILN_RUNTIME_THREAD_POOL_H */
