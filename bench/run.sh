@@ -44,16 +44,29 @@ for m in $models; do
     echo "== exporting $m"
     /usr/bin/python3 "$root/bench/gen_models.py" "$work" "$m"
   fi
-  if [[ ! -f "$work/$m.so" || "$work/$m.so" -ot "$work/$m.onnx" || "$work/$m.so" -ot "$bin/kilnc" ]]; then
-    "$bin/kilnc" --report=json --report-file="$work/$m.report.json" "$work/$m.onnx" -o "$work/$m.so"
-  fi
   inputs=$(ls "$work/$m".in*.npy | sort)
+  # Shapes from the input files, in case the export left dims symbolic.
+  shapes=$(/usr/bin/python3 - "$work/$m.onnx" $inputs <<'PY'
+import sys, numpy as np, onnx
+m = onnx.load(sys.argv[1], load_external_data=False)
+inits = {i.name for i in m.graph.initializer}
+names = [i.name for i in m.graph.input if i.name not in inits]
+print(",".join("%s=%s" % (n, "x".join(map(str, np.load(f).shape))) for n, f in zip(names, sys.argv[2:])))
+PY
+)
+  "$bin/kilnc" --input-shape "$shapes" --report=json --report-file="$work/$m.report.json" \
+    "$work/$m.onnx" -o "$work/$m.so"
   expected=$(ls "$work/$m".out*.npy | sort)
   echo
   echo "== $m"
-  # Correct first: the outputs against PyTorch's, within 1e-4.
+  # Correct first: the outputs against PyTorch's. BERT and DistilBERT within
+  # 1e-4. GPT-2's logits are 768-term dot products reaching |400|: float32
+  # summation alone moves them by ~1e-4 (ONNX Runtime is up to 6.7e-4 from
+  # PyTorch on this model), so they are checked within 3e-4 + 1e-4 relative.
+  tol="--atol 1e-4"
+  [[ $m == gpt2* ]] && tol="--atol 3e-4 --rtol 1e-4"
   "$bin/kiln-run" "$work/$m.so" $(printf -- '-i %s ' $inputs) $(printf -- '-e %s ' $expected) \
-    | sed 's/^/  /'
+    $tol | sed 's/^/  /'
   flops=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['flops']['total'])" \
           "$work/$m.report.json")
   node "$root/bench/compare.js" --model "$work/$m.onnx" --kiln "$work/$m.so" \

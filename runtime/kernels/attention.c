@@ -1,6 +1,6 @@
 /*===- attention.c - flash-style fused attention ---------------------------===
  *
- * One task per (batch, query head, block of QB queries). Keys are visited in
+ * One task per (batch, query head, block of up to 128 queries). Keys are visited in
  * blocks of NK: the block of K is transposed and the block of V copied into
  * padded scratch (both stay in L1), scores for RB query rows at a time are
  * computed in registers, masked, and folded into a running (max, sum,
@@ -11,9 +11,14 @@
 #include "parallel.h"
 #include "vmath.h"
 
-#define NK 64 /* keys per block */
-#define QB 64 /* queries per task: one K^T block serves QB queries */
-#define RB 4  /* query rows per register block */
+#define NK 64     /* keys per block */
+#define QB_MAX 128 /* queries per task, at most: one K^T block serves them all */
+/* Query rows per register block: RB x CV score accumulators. */
+#if KILN_VL >= 16
+#define RB 6
+#else
+#define RB 4
+#endif
 #define NKV (NK / KILN_VL)
 /* Score columns per register chunk: RB x CV accumulators. */
 #if KILN_VL >= 16 || defined(__aarch64__)
@@ -28,8 +33,33 @@ _Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
 
 typedef struct unit_ctx {
   const kiln_attention_args *a;
-  int64_t qblocks;
+  int64_t qb, qblocks; /* queries per task, tasks per head */
 } unit_ctx;
+
+/* kt[x][0..NK) = keys [0, keys) of k (rows ldk apart), dims [0, d): the key
+   block transposed, zero past `keys`. Whole VL x VL tiles go through
+   registers; the ragged edges element by element. */
+static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d, float *kt) {
+  int64_t dfull = d / KILN_VL * KILN_VL;
+  for (int64_t j0 = 0; j0 < NK; j0 += KILN_VL) {
+    int64_t x = 0;
+    if (j0 + KILN_VL <= keys) {
+      for (; x < dfull; x += KILN_VL) {
+        kv r[KILN_VL];
+        KILN_UNROLL
+        for (int i = 0; i < KILN_VL; ++i)
+          r[i] = kv_load(k + (j0 + i) * ldk + x);
+        kv_transpose(r);
+        KILN_UNROLL
+        for (int i = 0; i < KILN_VL; ++i)
+          kv_store(kt + (x + i) * NK + j0, r[i]);
+      }
+    }
+    for (; x < d; ++x)
+      for (int64_t j = j0; j < j0 + KILN_VL; ++j)
+        kt[x * NK + j] = j < keys ? k[j * ldk + x] : 0.0f;
+  }
+}
 
 /* Scores of rows q[0..RB) against the NK keys of Kt [d][NK]. */
 static void scores(const float *const q[RB], const float *kt, int64_t d, float s[RB][NK]) {
@@ -138,7 +168,7 @@ static void finish_scores(const kiln_attention_args *a, float *sr, int64_t b, in
 static void run_unit(const unit_ctx *u, int64_t unit) {
   const kiln_attention_args *a = u->a;
   int64_t qb = unit % u->qblocks, h = unit / u->qblocks % a->q_heads,
-          b = unit / u->qblocks / a->q_heads;
+          b = unit / u->qblocks / a->q_heads, QB = u->qb;
   int64_t group = a->q_heads / a->kv_heads, hk = h / group;
   int64_t i0 = qb * QB, i1 = i0 + QB < a->s ? i0 + QB : a->s;
   int64_t d = a->d, dv = a->dv, dvp = DPAD(dv), offset = a->causal_offset;
@@ -153,27 +183,19 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   int copyV = dv % KILN_VL != 0;
   float kt[d * NK] __attribute__((aligned(64)));
   float vb[copyV ? NK * dvp : 1] __attribute__((aligned(64)));
-  float o[QB * dvp] __attribute__((aligned(64)));
-  float m[QB], l[QB];
-  for (int64_t i = 0; i < QB; ++i) {
+  float o[(QB + RB) * dvp] __attribute__((aligned(64)));
+  float m[QB_MAX + RB], l[QB_MAX + RB];
+  for (int64_t i = 0; i < QB + RB; ++i) {
     m[i] = -__builtin_inff();
     l[i] = 0.0f;
   }
-  for (int64_t e = 0; e < QB * dvp; ++e)
+  for (int64_t e = 0; e < (QB + RB) * dvp; ++e)
     o[e] = 0.0f;
   /* Causal: the last query of the block sees keys up to i1 - 1 + offset. */
   int64_t tend = a->causal && i1 + offset < a->t ? i1 + offset : a->t;
   for (int64_t j0 = 0; j0 < tend; j0 += NK) {
     int64_t keys = tend - j0 < NK ? tend - j0 : NK;
-    for (int64_t j = 0; j < NK; ++j) {
-      const float *kr = kbase + (j0 + j) * a->k_stride[2];
-      if (j < keys)
-        for (int64_t x = 0; x < d; ++x)
-          kt[x * NK + j] = kr[x];
-      else
-        for (int64_t x = 0; x < d; ++x)
-          kt[x * NK + j] = 0.0f;
-    }
+    transpose_keys(kbase + j0 * a->k_stride[2], a->k_stride[2], keys, d, kt);
     const float *vrows = vbase + j0 * a->v_stride[2];
     int64_t ldv = a->v_stride[2];
     if (copyV) {
@@ -242,6 +264,16 @@ static void attention_task(void *arg, int64_t begin, int64_t end) {
 void KILN_KERNEL(attention_f32)(const kiln_exec *ex, const kiln_attention_args *a) {
   if (a->batch <= 0 || a->q_heads <= 0 || a->s <= 0 || a->dv <= 0)
     return;
-  unit_ctx u = {a, (a->s + QB - 1) / QB};
-  kiln_parallel(ex, attention_task, &u, a->batch * a->q_heads * u.qblocks);
+  /* The largest block of queries (a multiple of RB, at most QB_MAX) that
+     still gives every thread four tasks, when the heads allow it. */
+  int64_t heads = a->batch * a->q_heads, want = 4 * kiln_threads(ex);
+  /* Causal tasks skip the key blocks past their last query: keep them to one
+     key block of queries. */
+  int64_t qb = a->causal ? NK : QB_MAX;
+  while (qb > 16 && heads * ((a->s + qb - 1) / qb) < want)
+    qb /= 2;
+  if (qb > (a->s + RB - 1) / RB * RB)
+    qb = (a->s + RB - 1) / RB * RB;
+  unit_ctx u = {a, qb, (a->s + qb - 1) / qb};
+  kiln_parallel(ex, attention_task, &u, heads * u.qblocks);
 }

@@ -35,12 +35,17 @@ typedef struct epilogue {
   int32_t activation;
 } epilogue;
 
+/* While a tile computes, it pulls `pf_lines` lines of the next B block
+   from `pf` toward L2: one every PF_STRIDE steps of K, so the prefetches
+   trickle among the FMAs. */
+#define PF_STRIDE 4
+
 /* One MR x NR tile (`rows` <= MR valid rows, `cols` <= NR valid columns)
    over kc steps: a[i * lda + k] times b[k * NR + j]. Inlined into one
    function per row count, so `rows` is a constant there. */
 KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64_t lda,
                       const float *restrict b, float *restrict c, int64_t ldc, int64_t cols,
-                      int accumulate, const epilogue *e) {
+                      int accumulate, const epilogue *e, const char *pf, int64_t pf_lines) {
   kv acc[MR][NV];
   const int full = cols == NR;
   KILN_UNROLL
@@ -58,7 +63,10 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
                                     cols - j * KILN_VL, 0.0f);
     }
   }
+  int64_t pfk = pf_lines * PF_STRIDE < kc ? pf_lines * PF_STRIDE : kc - kc % PF_STRIDE;
   for (int64_t k = 0; k < kc; ++k) {
+    if (k % PF_STRIDE == 0 && k < pfk)
+      __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 2);
     kv bv[NV];
     KILN_UNROLL
     for (int j = 0; j < NV; ++j)
@@ -119,13 +127,14 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
 }
 
 typedef void (*tile_fn)(int64_t, const float *, int64_t, const float *, float *, int64_t,
-                        int64_t, int, const epilogue *);
+                        int64_t, int, const epilogue *, const char *, int64_t);
 
 #define KILN_TILE_ROWS(R)                                                      \
   static __attribute__((noinline)) void tile_##R(                            \
       int64_t kc, const float *a, int64_t lda, const float *b, float *c,       \
-      int64_t ldc, int64_t cols, int accumulate, const epilogue *e) {          \
-    tile(R, kc, a, lda, b, c, ldc, cols, accumulate, e);                       \
+      int64_t ldc, int64_t cols, int accumulate, const epilogue *e, const char *pf, \
+      int64_t pf_lines) {                                                      \
+    tile(R, kc, a, lda, b, c, ldc, cols, accumulate, e, pf, pf_lines);         \
   }
 KILN_TILE_ROWS(1)
 KILN_TILE_ROWS(2)
@@ -209,12 +218,27 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
       bp = block;
     }
     int last = k0 + kc >= g->k;
-    for (int64_t i = m0; i < m1; i += MR) {
+    /* Packed weights come from memory once per model run: while the row
+       tiles work on this block, they pull the next one (the next K block,
+       else the next panel's first) toward L2, a slice each. */
+    const char *next = 0;
+    int64_t nextLines = 0;
+    if (g->b_layout == KILN_B_PACKED) {
+      int64_t nk0 = last ? 0 : k0 + kc, npanel = last ? panel + 1 : panel;
+      if (npanel < p->panels) {
+        int64_t nkc = g->k - nk0 < kb ? g->k - nk0 : kb;
+        next = (const char *)(b + npanel * g->k * NR + nk0 * NR);
+        nextLines = nkc * NR * (int64_t)sizeof(float) / 64;
+      }
+    }
+    int64_t tiles = (m1 - m0 + MR - 1) / MR, perTile = (nextLines + tiles - 1) / tiles;
+    for (int64_t i = m0, t = 0; i < m1; i += MR, ++t) {
       int rows = m1 - i < MR ? (int)(m1 - i) : MR;
       epilogue e = {g->bias ? g->bias + j0 : 0, r ? r + i * g->ldr : 0, g->ldr,
                     g->activation};
+      int64_t from = t * perTile, count = nextLines - from < perTile ? nextLines - from : perTile;
       kTiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
-                   k0 > 0, last ? &e : 0);
+                   k0 > 0, last ? &e : 0, next ? next + from * 64 : 0, count > 0 ? count : 0);
     }
   }
 }
@@ -236,7 +260,8 @@ void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
           int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
           const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr + j0 : 0;
           epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation};
-          kTiles[1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e);
+          kTiles[1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e,
+                    0, 0);
         }
     return;
   }

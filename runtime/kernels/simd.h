@@ -93,13 +93,88 @@ KILN_INLINE void kv_store_partial(float *p, kv v, int64_t n) {
     p[i] = v[i];
 }
 
-KILN_INLINE float kv_hsum(kv v) {
-  float s = 0.0f;
-  KILN_UNROLL
-  for (int i = 0; i < KILN_VL; ++i)
-    s += v[i];
-  return s;
+/* Transposes the KILN_VL x KILN_VL block r[0..VL) in registers: afterwards
+   r[i][j] holds what r[j][i] held. Butterfly stages that exchange
+   off-diagonal blocks of 1, 2, 4, ... lanes. */
+#define KILN_SWAP_STAGE(r, s, lo, hi)                                          \
+  for (int i_ = 0; i_ < KILN_VL; ++i_)                                         \
+    if (!(i_ & (s))) {                                                         \
+      kv a_ = r[i_], b_ = r[i_ + (s)];                                         \
+      r[i_] = __builtin_shufflevector(a_, b_, lo);                             \
+      r[i_ + (s)] = __builtin_shufflevector(a_, b_, hi);                       \
+    }
+#if KILN_VL == 16
+#define KILN_T1L 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define KILN_T1H 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+#define KILN_T2L 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define KILN_T2H 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define KILN_T4L 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define KILN_T4H 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define KILN_T8L 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define KILN_T8H 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+KILN_INLINE void kv_transpose(kv r[KILN_VL]) {
+  KILN_UNROLL KILN_SWAP_STAGE(r, 1, KILN_T1L, KILN_T1H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 2, KILN_T2L, KILN_T2H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 4, KILN_T4L, KILN_T4H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 8, KILN_T8L, KILN_T8H)
 }
-KILN_INLINE float kv_hmax(kv v) { return __builtin_reduce_max(v); }
+#elif KILN_VL == 8
+#define KILN_T1L 0, 8, 2, 10, 4, 12, 6, 14
+#define KILN_T1H 1, 9, 3, 11, 5, 13, 7, 15
+#define KILN_T2L 0, 1, 8, 9, 4, 5, 12, 13
+#define KILN_T2H 2, 3, 10, 11, 6, 7, 14, 15
+#define KILN_T4L 0, 1, 2, 3, 8, 9, 10, 11
+#define KILN_T4H 4, 5, 6, 7, 12, 13, 14, 15
+KILN_INLINE void kv_transpose(kv r[KILN_VL]) {
+  KILN_UNROLL KILN_SWAP_STAGE(r, 1, KILN_T1L, KILN_T1H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 2, KILN_T2L, KILN_T2H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 4, KILN_T4L, KILN_T4H)
+}
+#else
+#define KILN_T1L 0, 4, 2, 6
+#define KILN_T1H 1, 5, 3, 7
+#define KILN_T2L 0, 1, 4, 5
+#define KILN_T2H 2, 3, 6, 7
+KILN_INLINE void kv_transpose(kv r[KILN_VL]) {
+  KILN_UNROLL KILN_SWAP_STAGE(r, 1, KILN_T1L, KILN_T1H)
+  KILN_UNROLL KILN_SWAP_STAGE(r, 2, KILN_T2L, KILN_T2H)
+}
+#endif
+
+/* Horizontal sum and max as halving trees (log2 VL dependent steps). */
+typedef float kiln_f2 __attribute__((vector_size(8)));
+typedef float kiln_f4 __attribute__((vector_size(16)));
+typedef float kiln_f8 __attribute__((vector_size(32)));
+KILN_INLINE float kiln_hsum4(kiln_f4 v) {
+  kiln_f2 h = __builtin_shufflevector(v, v, 0, 1) + __builtin_shufflevector(v, v, 2, 3);
+  return h[0] + h[1];
+}
+KILN_INLINE float kiln_hmax4(kiln_f4 v) {
+  kiln_f2 h = __builtin_elementwise_max(__builtin_shufflevector(v, v, 0, 1),
+                                        __builtin_shufflevector(v, v, 2, 3));
+  return h[0] > h[1] ? h[0] : h[1];
+}
+KILN_INLINE kiln_f4 kiln_lo4(kiln_f8 v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3); }
+KILN_INLINE kiln_f4 kiln_hi4(kiln_f8 v) { return __builtin_shufflevector(v, v, 4, 5, 6, 7); }
+KILN_INLINE float kiln_hsum8(kiln_f8 v) { return kiln_hsum4(kiln_lo4(v) + kiln_hi4(v)); }
+KILN_INLINE float kiln_hmax8(kiln_f8 v) {
+  return kiln_hmax4(__builtin_elementwise_max(kiln_lo4(v), kiln_hi4(v)));
+}
+#if KILN_VL == 16
+KILN_INLINE kiln_f8 kiln_lo8(kv v) { return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7); }
+KILN_INLINE kiln_f8 kiln_hi8(kv v) {
+  return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+KILN_INLINE float kv_hsum(kv v) { return kiln_hsum8(kiln_lo8(v) + kiln_hi8(v)); }
+KILN_INLINE float kv_hmax(kv v) {
+  return kiln_hmax8(__builtin_elementwise_max(kiln_lo8(v), kiln_hi8(v)));
+}
+#elif KILN_VL == 8
+KILN_INLINE float kv_hsum(kv v) { return kiln_hsum8(v); }
+KILN_INLINE float kv_hmax(kv v) { return kiln_hmax8(v); }
+#else
+KILN_INLINE float kv_hsum(kv v) { return kiln_hsum4(v); }
+KILN_INLINE float kv_hmax(kv v) { return kiln_hmax4(v); }
+#endif
 
 #endif /* KILN_SIMD_H */

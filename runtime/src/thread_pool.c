@@ -4,9 +4,9 @@
  * tens of microseconds to milliseconds, with short serial stretches in
  * between. Workers therefore spin on a generation counter for a while after
  * each job before they sleep on a condition variable, so back-to-back
- * kernels do not pay a wake-up each. Work is claimed in small chunks from an
- * atomic counter, which keeps threads busy when one core is slowed by
- * something else on the machine.
+ * kernels do not pay a wake-up each. Work is claimed in shrinking chunks
+ * from an atomic counter, which keeps threads busy when one core is slowed
+ * by something else on the machine.
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -41,7 +41,7 @@ struct kiln_pool {
   /* The current job. */
   kiln_task_fn fn;
   void *arg;
-  int64_t count, grain;
+  int64_t count;
   atomic_int_fast64_t next;
   atomic_int pending; /* workers yet to finish the current job */
   atomic_uint generation;
@@ -54,14 +54,22 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Claims and runs chunks until the job's range is exhausted. */
+/* Claims and runs chunks until the job's range is exhausted. Chunks shrink
+   as the range empties (guided scheduling): big ones while there is much
+   left, single units at the end, so threads finish close together. */
 static void run_chunks(kiln_pool *p) {
+  int64_t begin = atomic_load_explicit(&p->next, memory_order_relaxed);
   for (;;) {
-    int64_t begin = atomic_fetch_add_explicit(&p->next, p->grain, memory_order_relaxed);
     if (begin >= p->count)
       return;
-    int64_t end = begin + p->grain < p->count ? begin + p->grain : p->count;
-    p->fn(p->arg, begin, end);
+    int64_t size = (p->count - begin) / ((int64_t)p->threads * 2);
+    if (size < 1)
+      size = 1;
+    if (!atomic_compare_exchange_weak_explicit(&p->next, &begin, begin + size,
+                                               memory_order_relaxed, memory_order_relaxed))
+      continue;
+    p->fn(p->arg, begin, begin + size);
+    begin = atomic_load_explicit(&p->next, memory_order_relaxed);
   }
 }
 
@@ -166,12 +174,9 @@ void kiln_pool_parallel_for(void *opaque, kiln_task_fn fn, void *arg, int64_t co
     fn(arg, 0, count);
     return;
   }
-  /* About four chunks per thread: balance without much contention. */
-  int64_t grain = count / ((int64_t)p->threads * 4);
   p->fn = fn;
   p->arg = arg;
   p->count = count;
-  p->grain = grain > 0 ? grain : 1;
   atomic_store_explicit(&p->next, 0, memory_order_relaxed);
   atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&p->lock);
