@@ -62,12 +62,31 @@ typedef void (*kiln_task_fn)(void *arg, int64_t begin, int64_t end);
 typedef void (*kiln_parallel_for_fn)(void *pool, kiln_task_fn fn, void *arg,
                                      int64_t count);
 
+/* Where a run's time goes: the model's kernels by kind, and the whole run.
+   Filled while set on a context (kiln_context_set_profile); the time outside
+   the kernels is the model's own loops (elementwise ops, copies, gathers). */
+enum kiln_profile_kind {
+  KILN_PROFILE_GEMM = 0,
+  KILN_PROFILE_ATTENTION = 1,
+  KILN_PROFILE_NORM = 2,
+  KILN_PROFILE_SOFTMAX = 3,
+  KILN_PROFILE_KINDS = 4
+};
+typedef struct kiln_profile {
+  uint64_t runs;   /* kiln_run calls */
+  uint64_t run_ns; /* their wall time */
+  uint64_t calls[KILN_PROFILE_KINDS];
+  uint64_t ns[KILN_PROFILE_KINDS];  /* wall time inside the kernels */
+  double flops[KILN_PROFILE_KINDS]; /* multiply-adds count 2 */
+} kiln_profile;
+
 /* What the compiled code's kernels split their work over. */
 typedef struct kiln_exec {
   kiln_parallel_for_fn parallel_for;
   void *pool;
   int32_t num_threads; /* how many threads parallel_for uses (>= 1) */
   int32_t reserved;
+  kiln_profile *profile; /* NULL: no profiling */
 } kiln_exec;
 
 /* Runs the compiled code. `buffers` holds the inputs, then the outputs, then
@@ -139,6 +158,10 @@ size_t kiln_dtype_size(int32_t dtype);
 
 /* Threads the context's kernels use. */
 int32_t kiln_context_num_threads(const kiln_context *ctx);
+
+/* Accumulates the time of every following run into `profile` (zero it
+   first); NULL stops. Costs two clock reads per kernel call. */
+void kiln_context_set_profile(kiln_context *ctx, kiln_profile *profile);
 
 /* Runs the kernels through the caller's own pool instead of the context's
    (which is then stopped): `fn` splits the work over `num_threads` threads.

@@ -27,6 +27,8 @@
 #define CV 2
 #endif
 #define DMAX KILN_ATTENTION_MAX_HEAD_DIM
+/* Longest key range a boolean padding mask is expanded for, on the stack. */
+#define MASK_ROW_MAX 16384
 #define DPAD(d) (((d) + KILN_VL - 1) / KILN_VL * KILN_VL)
 
 _Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
@@ -172,6 +174,23 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   int64_t group = a->q_heads / a->kv_heads, hk = h / group;
   int64_t i0 = qb * QB, i1 = i0 + QB < a->s ? i0 + QB : a->s;
   int64_t d = a->d, dv = a->dv, dvp = DPAD(dv), offset = a->causal_offset;
+  /* A boolean mask that is the same for every query (padding) becomes one
+     additive row of 0 / -inf for the task, read with vector loads. */
+  kiln_attention_args local;
+  int rowMask = a->mask_kind == 2 && a->mask_stride[2] == 0 && a->t <= MASK_ROW_MAX;
+  float mrow[rowMask ? a->t : 1];
+  if (rowMask) {
+    const unsigned char *m = (const unsigned char *)a->mask + b * a->mask_stride[0] +
+                             h * a->mask_stride[1];
+    for (int64_t j = 0; j < a->t; ++j)
+      mrow[j] = m[j * a->mask_stride[3]] ? 0.0f : -__builtin_inff();
+    local = *a;
+    local.mask = mrow;
+    local.mask_kind = 1;
+    local.mask_stride[0] = local.mask_stride[1] = local.mask_stride[2] = 0;
+    local.mask_stride[3] = 1;
+    a = &local;
+  }
   const float *qbase = a->q + b * a->q_stride[0] + h * a->q_stride[1];
   const float *kbase = a->k + b * a->k_stride[0] + hk * a->k_stride[1];
   const float *vbase = a->v + b * a->v_stride[0] + hk * a->v_stride[1];
@@ -261,7 +280,16 @@ static void attention_task(void *arg, int64_t begin, int64_t end) {
     run_unit((const unit_ctx *)arg, u);
 }
 
+static void attention(const kiln_exec *ex, const kiln_attention_args *a);
+
 void KILN_KERNEL(attention_f32)(const kiln_exec *ex, const kiln_attention_args *a) {
+  uint64_t t0 = kiln_profile_begin(ex);
+  attention(ex, a);
+  kiln_profile_end(ex, t0, KILN_PROFILE_ATTENTION,
+                   2.0 * a->batch * a->q_heads * a->s * a->t * (a->d + a->dv));
+}
+
+static void attention(const kiln_exec *ex, const kiln_attention_args *a) {
   if (a->batch <= 0 || a->q_heads <= 0 || a->s <= 0 || a->dv <= 0)
     return;
   /* The largest block of queries (a multiple of RB, at most QB_MAX) that

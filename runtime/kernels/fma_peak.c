@@ -5,7 +5,6 @@
  * (bench/gemm_bench.c), never into models.
  *
  *===----------------------------------------------------------------------===*/
-#define _POSIX_C_SOURCE 199309L
 #include "kiln_kernels.h"
 #include "simd.h"
 

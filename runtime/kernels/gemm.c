@@ -248,7 +248,15 @@ static void gemm_task(void *arg, int64_t begin, int64_t end) {
     run_unit((const gemm_plan *)arg, u);
 }
 
+static void gemm(const kiln_exec *ex, const kiln_gemm_args *g);
+
 void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
+  uint64_t t0 = kiln_profile_begin(ex);
+  gemm(ex, g);
+  kiln_profile_end(ex, t0, KILN_PROFILE_GEMM, 2.0 * g->batch * g->m * g->n * g->k);
+}
+
+static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
   if (g->batch <= 0 || g->m <= 0 || g->n <= 0)
     return;
   if (g->k == 0) {

@@ -12,8 +12,11 @@
 
 #include <math.h>
 
-/* Rows per parallel task. */
+/* Rows per parallel task. Threads only pay off on big tensors: a norm is a
+   few passes over data another core may hold, so small ones (a sequence of
+   128 x 768) run on the calling thread. */
 #define ROWS_PER_TASK 8
+#define PARALLEL_ELEMENTS (1 << 19)
 
 static void norm_rows(void *arg, int64_t begin, int64_t end) {
   const kiln_norm_args *a = (const kiln_norm_args *)arg;
@@ -68,5 +71,11 @@ static void norm_rows(void *arg, int64_t begin, int64_t end) {
 void KILN_KERNEL(norm_f32)(const kiln_exec *ex, const kiln_norm_args *a) {
   if (a->rows <= 0 || a->cols <= 0)
     return;
-  kiln_parallel(ex, norm_rows, (void *)(uintptr_t)a, (a->rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK);
+  uint64_t t0 = kiln_profile_begin(ex);
+  int64_t tasks = (a->rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+  if (a->rows * a->cols < PARALLEL_ELEMENTS)
+    norm_rows((void *)(uintptr_t)a, 0, tasks);
+  else
+    kiln_parallel(ex, norm_rows, (void *)(uintptr_t)a, tasks);
+  kiln_profile_end(ex, t0, KILN_PROFILE_NORM, 0);
 }

@@ -4,6 +4,8 @@
 
 #include "kiln_rt.h"
 
+#include <time.h>
+
 static inline int32_t kiln_threads(const kiln_exec *ex) {
   return ex && ex->parallel_for && ex->num_threads > 1 ? ex->num_threads : 1;
 }
@@ -17,6 +19,24 @@ static inline void kiln_parallel(const kiln_exec *ex, kiln_task_fn fn, void *arg
     ex->parallel_for(ex->pool, fn, arg, count);
   else
     fn(arg, 0, count);
+}
+
+/* Kernel entry points time themselves into the run's profile, if any. */
+static inline uint64_t kiln_profile_begin(const kiln_exec *ex) {
+  if (!ex || !ex->profile)
+    return 0;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+static inline void kiln_profile_end(const kiln_exec *ex, uint64_t begin, int kind,
+                                    double flops) {
+  if (!ex || !ex->profile)
+    return;
+  uint64_t end = kiln_profile_begin(ex);
+  ex->profile->ns[kind] += end - begin;
+  ex->profile->calls[kind] += 1;
+  ex->profile->flops[kind] += flops;
 }
 
 #endif /* KILN_KERNELS_PARALLEL_H */

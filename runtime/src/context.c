@@ -18,6 +18,7 @@ struct kiln_context {
   kiln_pool *own_pool;
   kiln_parallel_for_fn parallel_for;
   void *pool;
+  kiln_profile *profile;
   char error[256];
 };
 
@@ -184,11 +185,16 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     }
     buffers[k++] = outputs[i];
   }
-  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, 0};
+  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, 0, ctx->profile};
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;
+  uint64_t t0 = ctx->profile ? kiln_now_ns() : 0;
   m->entry(buffers);
+  if (ctx->profile) {
+    ctx->profile->runs++;
+    ctx->profile->run_ns += kiln_now_ns() - t0;
+  }
   if (buffers != frame)
     free(buffers);
   return KILN_OK;
@@ -200,6 +206,11 @@ const char *kiln_context_error(const kiln_context *ctx) {
 
 const kiln_model *kiln_context_model(const kiln_context *ctx) {
   return ctx ? ctx->model : NULL;
+}
+
+void kiln_context_set_profile(kiln_context *ctx, kiln_profile *profile) {
+  if (ctx)
+    ctx->profile = profile;
 }
 
 int32_t kiln_context_num_threads(const kiln_context *ctx) {

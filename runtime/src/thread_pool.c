@@ -48,10 +48,10 @@ struct kiln_pool {
   atomic_int stop;
 };
 
-static int64_t now_ns(void) {
+uint64_t kiln_now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Claims and runs chunks until the job's range is exhausted. Chunks shrink
@@ -80,12 +80,12 @@ static void *worker_main(void *opaque) {
     /* Spin, then sleep, until a new generation (job) or stop. */
     unsigned gen = atomic_load_explicit(&p->generation, memory_order_acquire);
     if (gen == seen && !atomic_load(&p->stop)) {
-      int64_t until = now_ns() + SPIN_NS;
+      uint64_t until = kiln_now_ns() + SPIN_NS;
       int spins = 0;
       while ((gen = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
              !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
         KILN_PAUSE();
-        if (++spins % 256 == 0 && now_ns() > until)
+        if (++spins % 256 == 0 && kiln_now_ns() > until)
           break;
       }
       if (gen == seen && !atomic_load(&p->stop)) {

@@ -18,4 +18,7 @@ void kiln_pool_parallel_for(void *pool, kiln_task_fn fn, void *arg, int64_t coun
 /* CPUs this process may run on. */
 int kiln_available_cpus(void);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t kiln_now_ns(void);
+
 #endif /* KILN_RUNTIME_THREAD_POOL_H */

@@ -75,7 +75,7 @@ void threadedFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
   for (auto &t : ts)
     t.join();
 }
-const kiln_exec kThreaded = {threadedFor, nullptr, 3, 0};
+const kiln_exec kThreaded = {threadedFor, nullptr, 3, 0, nullptr};
 
 std::vector<float> randomVector(size_t n, std::mt19937 &rng, float lo = -1, float hi = 1) {
   std::uniform_real_distribution<float> d(lo, hi);

@@ -54,6 +54,10 @@ cl::opt<int> threads("num-threads",
                      cl::desc("Threads the kernels run on (default 0: every CPU, or "
                               "KILN_NUM_THREADS)"),
                      cl::init(0), cl::cat(cat));
+cl::opt<bool> profile("profile",
+                      cl::desc("Print where the runs' time goes: each kernel kind (calls, "
+                               "ms per run, GFLOP/s) and the model's own loops"),
+                      cl::init(false), cl::cat(cat));
 cl::opt<bool> serve("serve",
                     cl::desc("Benchmark server: after loading, read 'run N' lines on stdin "
                              "and answer each with 'times T1 ... TN' (ms); for "
@@ -214,6 +218,12 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  kiln_profile prof = {};
+  if (profile) {
+    // One unprofiled run first: page faults on the weights are not kernels.
+    kiln_run(ctx, inPtrs.data(), inPtrs.size(), outPtrs.data(), outPtrs.size());
+    kiln_context_set_profile(ctx, &prof);
+  }
   std::vector<double> times;
   for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
     auto t0 = std::chrono::steady_clock::now();
@@ -228,6 +238,26 @@ int main(int argc, char **argv) {
     outs() << "median " << format("%.3f", times[times.size() / 2]) << " ms, p10 "
            << format("%.3f", times[times.size() / 10]) << " ms over " << repeat << " runs on "
            << kiln_context_num_threads(ctx) << " thread(s)\n";
+  }
+
+  if (profile && prof.runs) {
+    static const char *kinds[KILN_PROFILE_KINDS] = {"gemm", "attention", "norm", "softmax"};
+    double runs = (double)prof.runs, total = prof.run_ns / runs / 1e6, inKernels = 0;
+    outs() << format("profile over %llu runs on %d thread(s): %.3f ms per run\n",
+                     (unsigned long long)prof.runs, kiln_context_num_threads(ctx), total);
+    for (int k = 0; k < KILN_PROFILE_KINDS; ++k) {
+      if (!prof.calls[k])
+        continue;
+      double ms = prof.ns[k] / runs / 1e6;
+      inKernels += ms;
+      outs() << format("  %-10s %5.0f calls %9.3f ms %5.1f%%", kinds[k], prof.calls[k] / runs,
+                       ms, 100 * ms / total);
+      if (prof.flops[k] > 0)
+        outs() << format("  %7.1f GFLOP/s", prof.flops[k] / (prof.ns[k] / 1e9) / 1e9);
+      outs() << "\n";
+    }
+    outs() << format("  %-10s %5s       %9.3f ms %5.1f%%  (elementwise, gathers, copies)\n",
+                     "loops", "", total - inKernels, 100 * (total - inKernels) / total);
   }
 
   int status = 0;
