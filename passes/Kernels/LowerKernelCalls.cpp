@@ -107,6 +107,17 @@ FailureOr<Buf> bufferOf(Operation *op, Value v, StringRef what) {
   return Buf{v, SmallVector<int64_t>(type.getShape()), SmallVector<int64_t>(strides)};
 }
 
+/// `v`'s buffer in `out` when `v` is set (optional operands).
+LogicalResult optionalBuffer(Operation *op, Value v, StringRef what, std::optional<Buf> &out) {
+  if (!v)
+    return success();
+  auto buf = bufferOf(op, v, what);
+  if (failed(buf))
+    return failure();
+  out = *buf;
+  return success();
+}
+
 /// The single stride that walks dims [first, last) in order, treating them as
 /// one flattened dim; 0 when they hold one element; nullopt if not uniform.
 std::optional<int64_t> collapsedStride(const Buf &b, size_t first, size_t last) {
@@ -197,18 +208,9 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
     if (failed(a) || failed(bb) || failed(c))
       return failure();
     std::optional<Buf> bias, res;
-    if (op.getBias()) {
-      auto v = bufferOf(op, op.getBias(), "bias");
-      if (failed(v))
-        return failure();
-      bias = *v;
-    }
-    if (op.getResidual()) {
-      auto v = bufferOf(op, op.getResidual(), "residual");
-      if (failed(v))
-        return failure();
-      res = *v;
-    }
+    if (failed(optionalBuffer(op, op.getBias(), "bias", bias)) ||
+        failed(optionalBuffer(op, op.getResidual(), "residual", res)))
+      return failure();
     size_t rank = c->shape.size(), nb = rank - 2;
     int64_t m = c->shape[rank - 2], n = c->shape[rank - 1], k = a->shape.back();
     int64_t batch = product(ArrayRef<int64_t>(c->shape).take_front(nb));
@@ -273,15 +275,11 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
       for (int dim = 0; dim < 3; ++dim)
         s.i64(logical(i, dim).second);
     }
-    int32_t maskKind = 0;
     std::optional<Buf> mask;
-    if (op.getMask()) {
-      auto buf = bufferOf(op, op.getMask(), "mask");
-      if (failed(buf))
-        return failure();
-      mask = *buf;
-      maskKind = cast<MemRefType>(op.getMask().getType()).getElementType().isF32() ? 1 : 2;
-    }
+    if (failed(optionalBuffer(op, op.getMask(), "mask", mask)))
+      return failure();
+    int32_t maskKind =
+        !mask ? 0 : cast<MemRefType>(op.getMask().getType()).getElementType().isF32() ? 1 : 2;
     s.ptr(mask ? &*mask : nullptr);
     // The mask's dims align right onto [B, Hq, S, T]; broadcast dims step 0.
     for (int dim = 0; dim < 4; ++dim) {
@@ -316,24 +314,11 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
     if (failed(x) || failed(scale) || failed(y))
       return failure();
     std::optional<Buf> skip, bias, sum;
-    if (op.getSkip()) {
-      auto v = bufferOf(op, op.getSkip(), "skip");
-      if (failed(v))
-        return failure();
-      skip = *v;
-    }
-    if (op.getBias()) {
-      auto v = bufferOf(op, op.getBias(), "bias");
-      if (failed(v))
-        return failure();
-      bias = *v;
-    }
-    if (op.getOuts().size() == 2) {
-      auto v = bufferOf(op, op.getOuts()[1], "the sum");
-      if (failed(v))
-        return failure();
-      sum = *v;
-    }
+    Value sumOut = op.getOuts().size() == 2 ? op.getOuts()[1] : Value();
+    if (failed(optionalBuffer(op, op.getSkip(), "skip", skip)) ||
+        failed(optionalBuffer(op, op.getBias(), "bias", bias)) ||
+        failed(optionalBuffer(op, sumOut, "the sum", sum)))
+      return failure();
     auto ldx = rowsStride(*x), ldy = rowsStride(*y);
     auto ldskip = skip ? rowsStride(*skip) : std::optional<int64_t>(0);
     auto ldsum = sum ? rowsStride(*sum) : std::optional<int64_t>(0);
