@@ -38,9 +38,27 @@ namespace {
 RankedTensorType tensorOf(Type t) { return dyn_cast<RankedTensorType>(t); }
 RankedTensorType tensorOf(Value v) { return tensorOf(v.getType()); }
 
+/// Kernels read rows with unit stride. After bufferization only slices with
+/// a step on the last dim (and reshapes of them) are views that lack it.
+bool innerContiguous(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto slice = dyn_cast<SliceOp>(def)) {
+      if (!slice.getSteps().empty() && slice.getSteps().back() != 1)
+        return false;
+      v = slice.getInput();
+    } else if (auto reshape = dyn_cast<ReshapeOp>(def)) {
+      v = reshape.getInput();
+    } else {
+      return true;
+    }
+  }
+  return true;
+}
+
+/// A static f32 tensor a kernel can read.
 bool isStaticF32(Value v) {
   auto t = tensorOf(v);
-  return t && t.hasStaticShape() && t.getElementType().isF32();
+  return t && t.hasStaticShape() && t.getElementType().isF32() && innerContiguous(v);
 }
 
 Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
@@ -200,7 +218,7 @@ struct SelectKernelsPass : impl::KilnSelectKernelsBase<SelectKernelsPass> {
       return;
     if (mask) {
       auto mt = tensorOf(mask);
-      if (!mt || !mt.hasStaticShape() || mt.getRank() > 4 ||
+      if (!mt || !mt.hasStaticShape() || mt.getRank() > 4 || !innerContiguous(mask) ||
           !(mt.getElementType().isF32() || mt.getElementType().isInteger(1)))
         return;
     }

@@ -112,3 +112,19 @@ func.func @norms(%x: tensor<2x4x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>,
   %5 = kiln.softmax %x axis = 1 : tensor<2x4x16xf32>
   return %0, %1, %2, %sum, %3, %4, %5 : tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>, tensor<2x4x16xf32>
 }
+
+// -----
+
+// A slice with a step on the last dim bufferizes to a view whose rows are
+// not contiguous: its readers stay on the linalg path.
+// CHECK-LABEL: func.func @strided_rows
+// CHECK: kiln.matmul %{{.*}}, %arg1
+// CHECK: kiln_kernel.gemm %{{.*}}, %arg1 row_major
+func.func @strided_rows(%x: tensor<4x16xf32>, %w: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %s = kiln.slice %x starts [0, 0] steps [1, 2] : tensor<4x16xf32> -> tensor<4x8xf32>
+  %y = kiln.matmul %s, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  %r = kiln.slice %x starts [0, 0] steps [2, 1] : tensor<4x16xf32> -> tensor<2x16xf32>
+  %r2 = kiln.reshape %r : tensor<2x16xf32> -> tensor<4x8xf32>
+  %z = kiln.matmul %r2, %w : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32>
+  return %y, %z : tensor<4x8xf32>, tensor<4x8xf32>
+}
