@@ -85,7 +85,9 @@ typedef struct kiln_exec {
   kiln_parallel_for_fn parallel_for;
   void *pool;
   int32_t num_threads; /* how many threads parallel_for uses (>= 1) */
-  int32_t reserved;
+  /* Kernels smaller than this many million flops run on the calling thread;
+     0: the kernel library's default, negative: split everything (tests). */
+  int32_t min_parallel_mflops;
   kiln_profile *profile; /* NULL: no profiling */
 } kiln_exec;
 
@@ -132,6 +134,10 @@ typedef struct kiln_options {
      environment when set); 1 runs everything on the calling thread. The
      context owns the worker threads. */
   int32_t num_threads;
+  /* Kernels with fewer than this many million flops stay on the calling
+     thread (splitting them costs more than it saves): 0 uses the kernel
+     library's default (4), a negative value splits every kernel. */
+  int32_t min_parallel_mflops;
 } kiln_options;
 
 /* Creates a context (a reusable arena plus the weights) for one model.

@@ -292,6 +292,7 @@ void KILN_KERNEL(attention_f32)(const kiln_exec *ex, const kiln_attention_args *
 static void attention(const kiln_exec *ex, const kiln_attention_args *a) {
   if (a->batch <= 0 || a->q_heads <= 0 || a->s <= 0 || a->dv <= 0)
     return;
+  ex = kiln_exec_for(ex, 2.0 * a->batch * a->q_heads * a->s * a->t * (a->d + a->dv));
   /* The largest block of queries (a multiple of RB, at most QB_MAX) that
      still gives every thread four tasks, when the heads allow it. */
   int64_t heads = a->batch * a->q_heads, want = 4 * kiln_threads(ex);

@@ -259,6 +259,7 @@ void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
 static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
   if (g->batch <= 0 || g->m <= 0 || g->n <= 0)
     return;
+  ex = kiln_exec_for(ex, 2.0 * g->batch * g->m * g->n * g->k);
   if (g->k == 0) {
     /* No products: the epilogue of zero. */
     static const float zero[NR * 1];

@@ -10,6 +10,19 @@ static inline int32_t kiln_threads(const kiln_exec *ex) {
   return ex && ex->parallel_for && ex->num_threads > 1 ? ex->num_threads : 1;
 }
 
+/* Work below this many flops (about 20 us on one core) runs on the calling
+   thread by default: waking the pool and moving the operands between cores'
+   caches would cost more than it saves (tiny models such as stories260K). */
+#define KILN_PARALLEL_MIN_MFLOPS 4
+
+/* `ex` when the work is worth splitting, else NULL (the calling thread). */
+static inline const kiln_exec *kiln_exec_for(const kiln_exec *ex, double flops) {
+  if (!ex || ex->min_parallel_mflops < 0)
+    return ex;
+  double min = ex->min_parallel_mflops ? ex->min_parallel_mflops : KILN_PARALLEL_MIN_MFLOPS;
+  return flops >= min * 1e6 ? ex : 0;
+}
+
 /* fn over [0, count): on the pool when there is one and count > 1. */
 static inline void kiln_parallel(const kiln_exec *ex, kiln_task_fn fn, void *arg,
                                  int64_t count) {

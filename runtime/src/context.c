@@ -15,6 +15,7 @@ struct kiln_context {
   kiln_weights weights;
   /* The kernels' threads: the context's own pool, or the caller's. */
   int32_t num_threads;
+  int32_t min_parallel_mflops;
   kiln_pool *own_pool;
   kiln_parallel_for_fn parallel_for;
   void *pool;
@@ -128,6 +129,7 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
     ctx->owns_arena = 1;
   }
   use_own_pool(ctx, resolve_threads(options ? options->num_threads : 0));
+  ctx->min_parallel_mflops = options ? options->min_parallel_mflops : 0;
   *out = ctx;
   return KILN_OK;
 }
@@ -185,7 +187,8 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     }
     buffers[k++] = outputs[i];
   }
-  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, 0, ctx->profile};
+  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, ctx->min_parallel_mflops,
+                    ctx->profile};
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;

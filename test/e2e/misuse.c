@@ -38,6 +38,7 @@ static kiln_status run_with(int32_t threads, int own, const int64_t *ids, float 
                             int32_t *used) {
   kiln_options o = {0};
   o.num_threads = threads;
+  o.min_parallel_mflops = -1; /* split even this tiny model's kernels */
   kiln_context *ctx;
   kiln_status s = kiln_context_create(&emb_model, &o, &ctx, NULL);
   if (s != KILN_OK)

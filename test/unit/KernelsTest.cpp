@@ -64,7 +64,7 @@ const Variant kVariants[] = {
 };
 
 /// A parallel_for over real threads: each call splits [0, count) into
-/// interleaved single-index tasks over 3 threads.
+/// interleaved single-index tasks over 3 threads, for work of any size.
 void threadedFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
   std::vector<std::thread> ts;
   for (int t = 0; t < 3; ++t)
@@ -75,7 +75,7 @@ void threadedFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
   for (auto &t : ts)
     t.join();
 }
-const kiln_exec kThreaded = {threadedFor, nullptr, 3, 0, nullptr};
+const kiln_exec kThreaded = {threadedFor, nullptr, 3, -1, nullptr};
 
 std::vector<float> randomVector(size_t n, std::mt19937 &rng, float lo = -1, float hi = 1) {
   std::uniform_real_distribution<float> d(lo, hi);
