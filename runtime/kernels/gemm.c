@@ -2,14 +2,15 @@
  *
  * C = act(A B + bias) + R. B is read as panels of NR columns, K rows each
  * (kilnc packs constant weights so at compile time; other operands are
- * packed here, one KC x NR block at a time). The micro-kernel keeps an
+ * packed here, one KC_RUNTIME x NR block at a time). The micro-kernel keeps an
  * MR x NR tile of C in registers for a block of K, broadcasting one element
  * of A against NV vectors of B per step; the epilogue (bias, activation,
  * residual) runs on the tile while it is still in registers.
  *
  * Work splits over (batch, panel) and, when that leaves threads idle, over
  * row blocks too. Within one unit the K blocks run outermost, so the B block
- * stays in L1 while every row tile of A streams past it.
+ * stays in L1/L2 while every row tile of A streams past it, and each tile
+ * prefetches a slice of the next block, which comes from memory.
  *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"
@@ -20,7 +21,7 @@
 #define NR KILN_GEMM_NR
 #define NV (NR / KILN_VL)
 /* K blocks. B packed at compile time is read in place: up to KC_PACKED
-   rows of a panel (147 KiB at NR = 48) stay in L2 next to the MR-row slices
+   rows of a panel (192 KiB at NR = 48) stay in L2 next to the MR-row slices
    of A they meet, and longer K splits evenly. B packed here goes through a
    KC_RUNTIME x NR block on the stack (48 KiB at NR = 48), which stays in L1. */
 #define KC_PACKED 1024
