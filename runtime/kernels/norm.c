@@ -12,11 +12,12 @@
 
 #include <math.h>
 
-/* Rows per parallel task. Threads only pay off on big tensors: a norm is a
-   few passes over data another core may hold, so small ones (a sequence of
-   128 x 768) run on the calling thread. */
+/* Rows per parallel task. Threads only pay off past a few tens of thousands
+   of elements: a norm is a few passes over its rows, so tiny ones (a decoder
+   step, stories260K) run on the calling thread. Larger ones split, which
+   also splits the fetching of rows that another core's GEMM tiles wrote. */
 #define ROWS_PER_TASK 8
-#define PARALLEL_ELEMENTS (1 << 19)
+#define PARALLEL_ELEMENTS (1 << 15)
 
 static void norm_rows(void *arg, int64_t begin, int64_t end) {
   const kiln_norm_args *a = (const kiln_norm_args *)arg;
