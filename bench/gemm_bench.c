@@ -1,12 +1,12 @@
 /*===- gemm_bench.c - the GEMM kernel against the machine's FMA peak -------===
  *
- *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic]
+ *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic] [--threads T]
  *
- * Times kiln's fp32 GEMM kernel (one thread, weights packed as kilnc packs
- * them) on BERT-base's three GEMM shapes, M x N x K = 128x768x768,
+ * Times kiln's fp32 GEMM kernel (one thread, or T on the runtime's pool;
+ * weights packed as kilnc packs them) on BERT-base's three GEMM shapes, M x N x K = 128x768x768,
  * 128x3072x768 and 128x768x3072, interleaved round by round with a
  * measurement of the FMA peak of the same vector width, and prints the
- * median GFLOP/s of each and the GEMM's share of the peak. "warm" runs the
+ * median GFLOP/s of each and the GEMM's share of the peak (of T cores). "warm" runs the
  * same weights again and again (they stay in L2/L3); "cold" cycles through
  * 256 MiB of copies, so every call streams its weights from memory, as a
  * model does. The machine is shared and noisy: only the interleaved
@@ -14,6 +14,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"
+#include "thread_pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +64,18 @@ int main(int argc, char **argv) {
   };
   int rounds = 15;
   const char *want = NULL;
+  int threads = 1;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
       rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
       want = argv[++i];
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: %s [--rounds R] [--variant avx512|avx2|generic]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -86,6 +92,15 @@ int main(int argc, char **argv) {
   }
   if (rounds < 3)
     rounds = 3;
+  if (threads < 1)
+    threads = 1;
+  /* Every call splits, as a model's GEMMs of these sizes do. */
+  kiln_exec exec = {kiln_pool_parallel_for, kiln_pool_create(threads), threads, -1, NULL};
+  if (threads > 1 && !exec.pool) {
+    fprintf(stderr, "cannot start %d threads\n", threads);
+    return 1;
+  }
+  const kiln_exec *ex = threads > 1 ? &exec : NULL;
   static const int64_t shapes[3][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
   float *a[3], *bp[3], *c[3];
   /* Copies of the weights for the cold runs: more than any last-level cache. */
@@ -130,7 +145,7 @@ int main(int argc, char **argv) {
       double t[7];
       for (int i = 0; i < 7; ++i) {
         double t0 = now();
-        v->gemm(NULL, &g);
+        v->gemm(ex, &g);
         t[i] = now() - t0;
       }
       gf[s][r] = 2.0 * m * n * k / median(t, 7) / 1e9;
@@ -138,15 +153,18 @@ int main(int argc, char **argv) {
         g.b = cold[s][next[s]];
         next[s] = (next[s] + 1) % copies[s];
         double t0 = now();
-        v->gemm(NULL, &g);
+        v->gemm(ex, &g);
         t[i] = now() - t0;
       }
       gc[s][r] = 2.0 * m * n * k / median(t, 7) / 1e9;
     }
   }
-  double p = median(peak, rounds);
-  printf("GEMM kernel (%s, 1 thread), %d interleaved rounds\n", v->name, rounds);
-  printf("FMA peak: %.1f GFLOP/s (median)\n", p);
+  double p1 = median(peak, rounds), p = p1 * threads;
+  printf("GEMM kernel (%s, %d thread%s), %d interleaved rounds\n", v->name, threads,
+         threads > 1 ? "s" : "", rounds);
+  printf("FMA peak: %.1f GFLOP/s (median)\n", p1);
+  if (threads > 1)
+    printf("shares below are of %d x the peak: %.1f GFLOP/s\n", threads, p);
   printf("M x N x K        warm weights               cold weights\n");
   for (int s = 0; s < 3; ++s) {
     double g = median(gf[s], rounds), gcold = median(gc[s], rounds);
@@ -154,5 +172,6 @@ int main(int argc, char **argv) {
            (long long)shapes[s][0], (long long)shapes[s][1], (long long)shapes[s][2], g,
            100.0 * g / p, gcold, 100.0 * gcold / p);
   }
+  kiln_pool_destroy(exec.pool);
   return 0;
 }

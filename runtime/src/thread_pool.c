@@ -4,9 +4,14 @@
  * tens of microseconds to milliseconds, with short serial stretches in
  * between. Workers therefore spin on a generation counter for a while after
  * each job before they sleep on a condition variable, so back-to-back
- * kernels do not pay a wake-up each. Work is claimed in shrinking chunks
- * from an atomic counter, which keeps threads busy when one core is slowed
- * by something else on the machine.
+ * kernels do not pay a wake-up each.
+ *
+ * Each thread owns a contiguous share of a job's range and runs it in order,
+ * so a GEMM thread's next panel is the one it has been prefetching, and
+ * consecutive jobs of the same shape give each thread the same share. A
+ * thread that finishes early takes units from the back of the others'
+ * shares, which keeps threads finishing together when one core is slowed by
+ * something else on the machine.
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE
@@ -32,17 +37,29 @@
 /* Kernels keep up to a few hundred KiB of blocks on the stack. */
 #define WORKER_STACK (4u << 20)
 
+/* The part of the current job one thread owns: units [front, back), packed
+   in one word so that the owner (taking the front) and thieves (taking the
+   back) agree with a single compare-and-swap. Own cache line each. */
+typedef struct share {
+  _Alignas(64) atomic_uint_fast64_t range;
+} share;
+
+typedef struct worker_arg {
+  struct kiln_pool *pool;
+  int index;
+} worker_arg;
+
 struct kiln_pool {
   int threads;
   pthread_t *workers;
+  worker_arg *args;
+  share *shares; /* one per thread; the caller is thread 0 */
   int started;
   pthread_mutex_t lock;
   pthread_cond_t wake;
   /* The current job. */
   kiln_task_fn fn;
   void *arg;
-  int64_t count;
-  atomic_int_fast64_t next;
   atomic_int pending; /* workers yet to finish the current job */
   atomic_uint generation;
   atomic_int stop;
@@ -54,27 +71,37 @@ uint64_t kiln_now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Claims and runs chunks until the job's range is exhausted. Chunks shrink
-   as the range empties (guided scheduling): big ones while there is much
-   left, single units at the end, so threads finish close together. */
-static void run_chunks(kiln_pool *p) {
-  int64_t begin = atomic_load_explicit(&p->next, memory_order_relaxed);
+static uint64_t pack_range(uint64_t front, uint64_t back) { return front << 32 | back; }
+
+/* The next unit from the front (own share) or the back (another's), or -1. */
+static int64_t take(share *sh, int from_back) {
+  uint64_t v = atomic_load_explicit(&sh->range, memory_order_relaxed);
   for (;;) {
-    if (begin >= p->count)
-      return;
-    int64_t size = (p->count - begin) / ((int64_t)p->threads * 2);
-    if (size < 1)
-      size = 1;
-    if (!atomic_compare_exchange_weak_explicit(&p->next, &begin, begin + size,
-                                               memory_order_relaxed, memory_order_relaxed))
-      continue;
-    p->fn(p->arg, begin, begin + size);
-    begin = atomic_load_explicit(&p->next, memory_order_relaxed);
+    uint64_t front = v >> 32, back = v & 0xffffffffu;
+    if (front >= back)
+      return -1;
+    uint64_t next = from_back ? pack_range(front, back - 1) : pack_range(front + 1, back);
+    if (atomic_compare_exchange_weak_explicit(&sh->range, &v, next, memory_order_relaxed,
+                                              memory_order_relaxed))
+      return (int64_t)(from_back ? back - 1 : front);
+  }
+}
+
+/* Runs thread `self`'s share in order, then whatever is left of the others'. */
+static void run_share(kiln_pool *p, int self) {
+  int64_t u;
+  while ((u = take(&p->shares[self], 0)) >= 0)
+    p->fn(p->arg, u, u + 1);
+  for (int i = 1; i < p->threads; ++i) {
+    share *victim = &p->shares[(self + i) % p->threads];
+    while ((u = take(victim, 1)) >= 0)
+      p->fn(p->arg, u, u + 1);
   }
 }
 
 static void *worker_main(void *opaque) {
-  kiln_pool *p = (kiln_pool *)opaque;
+  kiln_pool *p = ((worker_arg *)opaque)->pool;
+  int self = ((worker_arg *)opaque)->index;
   unsigned seen = 0;
   for (;;) {
     /* Spin, then sleep, until a new generation (job) or stop. */
@@ -99,7 +126,7 @@ static void *worker_main(void *opaque) {
     if (atomic_load(&p->stop))
       return NULL;
     seen = gen;
-    run_chunks(p);
+    run_share(p, self);
     atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
   }
 }
@@ -125,13 +152,18 @@ kiln_pool *kiln_pool_create(int threads) {
     return NULL;
   p->threads = threads;
   p->workers = (pthread_t *)calloc((size_t)threads - 1, sizeof(pthread_t));
-  if (!p->workers || pthread_mutex_init(&p->lock, NULL) != 0) {
+  p->args = (worker_arg *)calloc((size_t)threads, sizeof(worker_arg));
+  p->shares = (share *)aligned_alloc(64, sizeof(share) * (size_t)threads);
+  if (!p->workers || !p->args || !p->shares || pthread_mutex_init(&p->lock, NULL) != 0) {
     free(p->workers);
+    free(p->args);
+    free(p->shares);
     free(p);
     return NULL;
   }
+  for (int i = 0; i < threads; ++i)
+    atomic_init(&p->shares[i].range, 0);
   pthread_cond_init(&p->wake, NULL);
-  atomic_init(&p->next, 0);
   atomic_init(&p->pending, 0);
   atomic_init(&p->generation, 0);
   atomic_init(&p->stop, 0);
@@ -139,7 +171,8 @@ kiln_pool *kiln_pool_create(int threads) {
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
   for (int i = 0; i < threads - 1; ++i) {
-    if (pthread_create(&p->workers[i], &attr, worker_main, p) != 0)
+    p->args[i] = (worker_arg){p, i + 1};
+    if (pthread_create(&p->workers[i], &attr, worker_main, &p->args[i]) != 0)
       break;
     ++p->started;
   }
@@ -163,6 +196,8 @@ void kiln_pool_destroy(kiln_pool *p) {
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
   free(p->workers);
+  free(p->args);
+  free(p->shares);
   free(p);
 }
 
@@ -170,20 +205,24 @@ void kiln_pool_parallel_for(void *opaque, kiln_task_fn fn, void *arg, int64_t co
   kiln_pool *p = (kiln_pool *)opaque;
   if (count <= 0)
     return;
-  if (!p || count == 1) {
+  /* Shares are packed as two 32-bit bounds. */
+  if (!p || count == 1 || count > (int64_t)UINT32_MAX) {
     fn(arg, 0, count);
     return;
   }
   p->fn = fn;
   p->arg = arg;
-  p->count = count;
-  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+  for (int i = 0; i < p->threads; ++i)
+    atomic_store_explicit(&p->shares[i].range,
+                          pack_range((uint64_t)(count * i / p->threads),
+                                     (uint64_t)(count * (i + 1) / p->threads)),
+                          memory_order_relaxed);
   atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&p->lock);
   atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
   pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
-  run_chunks(p);
+  run_share(p, 0);
   while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
     KILN_PAUSE();
 }
