@@ -253,7 +253,10 @@ TEST_P(Kernels, GemmOnThreadsMatchesOneThread) {
   for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR})
     for (GemmCase g : {GemmCase{1, 128, 200, 96, layout, true, true, true, KILN_ACT_GELU, 0},
                        GemmCase{4, 3, 9, 30, layout, false, false, layout == KILN_B_PACKED, 0, 2},
-                       GemmCase{1, 1, 1000, 64, layout, true, false, true, 0, 0}}) {
+                       GemmCase{1, 1, 1000, 64, layout, true, false, true, 0, 0},
+                       // Several K blocks, more rows than threads x tiles.
+                       GemmCase{1, 75, 60, 3600, layout, true, true, true, KILN_ACT_GELU, 0},
+                       GemmCase{1, 130, 33, 6000, layout, true, false, true, 0, 0}}) {
       runGemm(GetParam(), g, &kThreaded, rng);
       if (HasFatalFailure())
         return;
