@@ -6,6 +6,13 @@
  * computed in registers, masked, and folded into a running (max, sum,
  * output) per row: the online softmax. The S x T score matrix never exists.
  *
+ * Short key ranges (up to a few hundred keys, as BERT and GPT-2 at sequence
+ * 128 have) take a direct path instead: the task's whole K^T fits in L1/L2,
+ * so a block of RB query rows gets its scores against every key at once (RB
+ * rows of scores, a few KiB), one exact softmax per row, and one pass over
+ * V with the output rows in registers: no running maximum, and no
+ * rescaling of the output block by block.
+ *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"
 #include "parallel.h"
@@ -30,6 +37,9 @@
 /* Longest key range a boolean padding mask is expanded for, on the stack. */
 #define MASK_ROW_MAX 16384
 #define DPAD(d) (((d) + KILN_VL - 1) / KILN_VL * KILN_VL)
+/* The direct path's limits: K^T of the task and the RB rows of scores. */
+#define DIRECT_KT_BYTES (64 << 10)
+#define DIRECT_KEYS_MAX 512
 
 _Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
 
@@ -38,10 +48,11 @@ typedef struct unit_ctx {
   int64_t qb, qblocks; /* queries per task, tasks per head */
 } unit_ctx;
 
-/* kt[x][0..NK) = keys [0, keys) of k (rows ldk apart), dims [0, d): the key
-   block transposed, zero past `keys`. Whole VL x VL tiles go through
-   registers; the ragged edges element by element. */
-static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d, float *kt) {
+/* kt[x * ldkt + 0..NK) = keys [0, keys) of k (rows ldk apart), dims [0, d):
+   the key block transposed, zero past `keys`. Whole VL x VL tiles go
+   through registers; the ragged edges element by element. */
+static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d, float *kt,
+                           int64_t ldkt) {
   int64_t dfull = d / KILN_VL * KILN_VL;
   for (int64_t j0 = 0; j0 < NK; j0 += KILN_VL) {
     int64_t x = 0;
@@ -54,17 +65,19 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
         kv_transpose(r);
         KILN_UNROLL
         for (int i = 0; i < KILN_VL; ++i)
-          kv_store(kt + (x + i) * NK + j0, r[i]);
+          kv_store(kt + (x + i) * ldkt + j0, r[i]);
       }
     }
     for (; x < d; ++x)
       for (int64_t j = j0; j < j0 + KILN_VL; ++j)
-        kt[x * NK + j] = j < keys ? k[j * ldk + x] : 0.0f;
+        kt[x * ldkt + j] = j < keys ? k[j * ldk + x] : 0.0f;
   }
 }
 
-/* Scores of rows q[0..RB) against the NK keys of Kt [d][NK]. */
-static void scores(const float *const q[RB], const float *kt, int64_t d, float s[RB][NK]) {
+/* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], into rows of
+   s that are lds apart. */
+static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
+                   float *s, int64_t lds) {
   for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL) {
     kv acc[RB][CV];
     KILN_UNROLL
@@ -76,7 +89,7 @@ static void scores(const float *const q[RB], const float *kt, int64_t d, float s
       kv kb[CV];
       KILN_UNROLL
       for (int c = 0; c < CV; ++c)
-        kb[c] = kv_load(kt + x * NK + j0 + c * KILN_VL);
+        kb[c] = kv_load(kt + x * ldkt + j0 + c * KILN_VL);
       KILN_UNROLL
       for (int r = 0; r < RB; ++r) {
         kv qv = kv_splat(q[r][x]);
@@ -89,13 +102,13 @@ static void scores(const float *const q[RB], const float *kt, int64_t d, float s
     for (int r = 0; r < RB; ++r)
       KILN_UNROLL
       for (int c = 0; c < CV; ++c)
-        kv_store(&s[r][j0 + c * KILN_VL], acc[r][c]);
+        kv_store(s + r * lds + j0 + c * KILN_VL, acc[r][c]);
   }
 }
 
-/* o[r][:dvp] += p[r][j] * vb[j][:dvp] over the block's keys; rows of o are
-   dvp apart, rows of vb ldv apart. */
-static void accumulate(float *o, const float p[RB][NK], const float *vb, int64_t ldv,
+/* o[r][:dvp] += p[r][j] * vb[j][:dvp] over `keys` keys; rows of o are dvp
+   apart, of p ldp, of vb ldv. */
+static void accumulate(float *o, const float *p, int64_t ldp, const float *vb, int64_t ldv,
                        int64_t dvp, int64_t keys) {
   for (int64_t e0 = 0; e0 < dvp; e0 += CV * KILN_VL) {
     int nc = (int)((dvp - e0) / KILN_VL < CV ? (dvp - e0) / KILN_VL : CV);
@@ -112,7 +125,7 @@ static void accumulate(float *o, const float p[RB][NK], const float *vb, int64_t
         vv[c] = c < nc ? kv_load(vb + j * ldv + e0 + c * KILN_VL) : kv_splat(0.0f);
       KILN_UNROLL
       for (int r = 0; r < RB; ++r) {
-        kv pv = kv_splat(p[r][j]);
+        kv pv = kv_splat(p[r * ldp + j]);
         KILN_UNROLL
         for (int c = 0; c < CV; ++c)
           acc[r][c] = kv_fma(pv, vv[c], acc[r][c]);
@@ -167,6 +180,82 @@ static void finish_scores(const kiln_attention_args *a, float *sr, int64_t b, in
   }
 }
 
+static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+/* Whether keys [0, tend) take the direct path: V rows are read in place (whole
+   vectors) and the scratch stays small. */
+static int direct_fits(const kiln_attention_args *a, int64_t tend) {
+  int64_t tpad = round_up(tend, NK);
+  return a->dv % KILN_VL == 0 && tpad <= DIRECT_KEYS_MAX &&
+         a->d * tpad * (int64_t)sizeof(float) <= DIRECT_KT_BYTES;
+}
+
+/* Queries [i0, i1) of head (b, h) against keys [0, tend), all at once. */
+static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64_t i0,
+                       int64_t i1, const float *qbase, const float *kbase, const float *vbase,
+                       int64_t tend) {
+  int64_t d = a->d, dv = a->dv, tpad = round_up(tend, NK), ldk = a->k_stride[2];
+  /* (+1: no zero-length arrays when no key is visible.) */
+  float kt[d * tpad + 1] __attribute__((aligned(64)));
+  for (int64_t j0 = 0; j0 < tend; j0 += NK)
+    transpose_keys(kbase + j0 * ldk, ldk, tend - j0 < NK ? tend - j0 : NK, d, kt + j0, tpad);
+  float s[RB * tpad + 1] __attribute__((aligned(64)));
+  float o[RB * dv] __attribute__((aligned(64)));
+  float *obase = a->o + b * a->o_stride[0] + h * a->o_stride[1];
+  for (int64_t r0 = i0; r0 < i1; r0 += RB) {
+    int64_t rlast = r0 + RB - 1 < i1 - 1 ? r0 + RB - 1 : i1 - 1;
+    /* Keys the block's last row sees; earlier rows are masked inside. */
+    int64_t tr = tend;
+    if (a->causal) {
+      int64_t visible = rlast + a->causal_offset + 1;
+      if (visible < tr)
+        tr = visible < 0 ? 0 : visible;
+    }
+    int64_t trpad = round_up(tr, NK);
+    const float *q[RB];
+    for (int r = 0; r < RB; ++r)
+      q[r] = qbase + (r0 + r <= rlast ? r0 + r : rlast) * a->q_stride[2];
+    for (int64_t j0 = 0; j0 < tr; j0 += NK)
+      scores(q, kt + j0, tpad, d, s + j0, tpad);
+    float l[RB];
+    for (int r = 0; r < RB; ++r) {
+      int64_t i = r0 + r;
+      float *sr = s + r * tpad;
+      l[r] = 0.0f;
+      kv mx = kv_splat(-__builtin_inff());
+      if (i <= rlast)
+        for (int64_t j0 = 0; j0 < tr; j0 += NK) {
+          finish_scores(a, sr + j0, b, h, i, j0, tr - j0 < NK ? tr - j0 : NK);
+          for (int c = 0; c < NKV; ++c)
+            mx = kv_max(mx, kv_load(sr + j0 + c * KILN_VL));
+        }
+      float m = kv_hmax(mx);
+      if (m == -__builtin_inff()) {
+        /* A row past the block's end, or one that sees no key: no weights. */
+        for (int64_t j = 0; j < trpad; j += KILN_VL)
+          kv_store(sr + j, kv_splat(0.0f));
+        continue;
+      }
+      kv sum = kv_splat(0.0f), mv = kv_splat(m);
+      for (int64_t j = 0; j < trpad; j += KILN_VL) {
+        kv e = kv_exp(kv_load(sr + j) - mv);
+        kv_store(sr + j, e);
+        sum += e;
+      }
+      l[r] = kv_hsum(sum);
+    }
+    for (int64_t e = 0; e < RB * dv; ++e)
+      o[e] = 0.0f;
+    accumulate(o, s, tpad, vbase, a->v_stride[2], dv, tr);
+    for (int64_t i = r0; i <= rlast; ++i) {
+      float *out = obase + i * a->o_stride[2];
+      kv inv = kv_splat(l[i - r0] > 0.0f ? 1.0f / l[i - r0] : 0.0f);
+      for (int64_t e = 0; e < dv; e += KILN_VL)
+        kv_store(out + e, kv_load(o + (i - r0) * dv + e) * inv);
+    }
+  }
+}
+
 static void run_unit(const unit_ctx *u, int64_t unit) {
   const kiln_attention_args *a = u->a;
   int64_t qb = unit % u->qblocks, h = unit / u->qblocks % a->q_heads,
@@ -194,6 +283,14 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   const float *qbase = a->q + b * a->q_stride[0] + h * a->q_stride[1];
   const float *kbase = a->k + b * a->k_stride[0] + hk * a->k_stride[1];
   const float *vbase = a->v + b * a->v_stride[0] + hk * a->v_stride[1];
+  /* Causal: the last query of the block sees keys up to i1 - 1 + offset. */
+  int64_t tend = a->causal && i1 + offset < a->t ? i1 + offset : a->t;
+  if (tend < 0)
+    tend = 0;
+  if (direct_fits(a, tend)) {
+    run_direct(a, b, h, i0, i1, qbase, kbase, vbase, tend);
+    return;
+  }
 
   /* Scratch sized by the head dims (at most DMAX): K^T of one key block, V
      of it when its rows need padding, and the running output of every query
@@ -210,11 +307,9 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   }
   for (int64_t e = 0; e < (QB + RB) * dvp; ++e)
     o[e] = 0.0f;
-  /* Causal: the last query of the block sees keys up to i1 - 1 + offset. */
-  int64_t tend = a->causal && i1 + offset < a->t ? i1 + offset : a->t;
   for (int64_t j0 = 0; j0 < tend; j0 += NK) {
     int64_t keys = tend - j0 < NK ? tend - j0 : NK;
-    transpose_keys(kbase + j0 * a->k_stride[2], a->k_stride[2], keys, d, kt);
+    transpose_keys(kbase + j0 * a->k_stride[2], a->k_stride[2], keys, d, kt, NK);
     const float *vrows = vbase + j0 * a->v_stride[2];
     int64_t ldv = a->v_stride[2];
     if (copyV) {
@@ -229,7 +324,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
       for (int r = 0; r < RB; ++r)
         q[r] = qbase + (r0 + r < i1 ? r0 + r : i1 - 1) * a->q_stride[2];
       float s[RB][NK] __attribute__((aligned(64)));
-      scores(q, kt, d, s);
+      scores(q, kt, NK, d, &s[0][0], NK);
       float p[RB][NK] __attribute__((aligned(64)));
       for (int r = 0; r < RB; ++r) {
         int64_t i = r0 + r;
@@ -262,7 +357,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
           for (int64_t e = 0; e < dvp; e += KILN_VL)
             kv_store(o + (i - i0) * dvp + e, kv_load(o + (i - i0) * dvp + e) * kv_splat(alpha));
       }
-      accumulate(o + (r0 - i0) * dvp, p, vrows, ldv, dvp, keys);
+      accumulate(o + (r0 - i0) * dvp, &p[0][0], NK, vrows, ldv, dvp, keys);
     }
   }
   float *obase = a->o + b * a->o_stride[0] + h * a->o_stride[1];

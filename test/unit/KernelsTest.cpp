@@ -380,6 +380,14 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
       {2, 2, 1, 7, 130, 16, 24, 3, false, 30.0f, true, 0},
       {1, 3, 3, 40, 40, 8, 8, 3, true, 0, false, 0},  // rows with no visible key give 0
       {1, 1, 1, 128, 128, 64, 64, 1, false, 0, true, 0},
+      // Head sizes in whole vectors: short key ranges take the direct path,
+      // long ones (and wide heads) the online softmax.
+      {1, 2, 2, 40, 40, 16, 16, 3, true, 0, false, 0},
+      {2, 2, 2, 9, 100, 32, 32, 2, false, 0, false, 0},
+      {1, 2, 1, 13, 77, 48, 64, 0, false, 20.0f, true, 0},
+      {1, 2, 1, 20, 600, 64, 64, 1, true, 0, false, 580},
+      {1, 1, 1, 5, 300, 256, 128, 0, false, 0, false, 0},
+      {1, 2, 2, 3, 5, 16, 16, 0, true, 0, false, -4}, // causal offset hides every key
   };
   for (const AttnCase &c : cases) {
     runAttention(GetParam(), c, nullptr, rng);
