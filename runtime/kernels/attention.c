@@ -141,9 +141,11 @@ static void accumulate(float *o, const float *p, int64_t ldp, const float *vb, i
 }
 
 /* Scores of one query row after scale, softcap, mask and causality: the
-   block's keys past `keys` and past the causal limit are -inf. */
-static void finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int64_t h,
-                          int64_t i, int64_t j0, int64_t keys) {
+   block's keys past `keys` and past the causal limit are -inf. Returns the
+   lane-wise maximum of the block. */
+static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int64_t h,
+                        int64_t i, int64_t j0, int64_t keys) {
+  kv mx = kv_splat(-__builtin_inff());
   kv scale = kv_splat(a->scale);
   int64_t limit = keys;
   if (a->causal) {
@@ -177,7 +179,9 @@ static void finish_scores(const kiln_attention_args *a, float *sr, int64_t b, in
         if (j + l >= limit)
           x[l] = -__builtin_inff();
     kv_store(sr + j, x);
+    mx = kv_max(mx, x);
   }
+  return mx;
 }
 
 static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
@@ -225,9 +229,8 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
       kv mx = kv_splat(-__builtin_inff());
       if (i <= rlast)
         for (int64_t j0 = 0; j0 < tr; j0 += NK) {
-          finish_scores(a, sr + j0, b, h, i, j0, tr - j0 < NK ? tr - j0 : NK);
-          for (int c = 0; c < NKV; ++c)
-            mx = kv_max(mx, kv_load(sr + j0 + c * KILN_VL));
+          int64_t keys = tr - j0 < NK ? tr - j0 : NK;
+          mx = kv_max(mx, finish_scores(a, sr + j0, b, h, i, j0, keys));
         }
       float m = kv_hmax(mx);
       if (m == -__builtin_inff()) {
@@ -331,11 +334,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
         float *mi = &m[i - i0], *li = &l[i - i0];
         float mnew = -__builtin_inff();
         if (i < i1) {
-          finish_scores(a, s[r], b, h, i, j0, keys);
-          kv mx = kv_load(s[r]);
-          for (int c = 1; c < NKV; ++c)
-            mx = kv_max(mx, kv_load(s[r] + c * KILN_VL));
-          mnew = kv_hmax(mx);
+          mnew = kv_hmax(finish_scores(a, s[r], b, h, i, j0, keys));
           if (mnew < *mi)
             mnew = *mi;
         }
