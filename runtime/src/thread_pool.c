@@ -152,7 +152,7 @@ kiln_pool *kiln_pool_create(int threads) {
     return NULL;
   p->threads = threads;
   p->workers = (pthread_t *)calloc((size_t)threads - 1, sizeof(pthread_t));
-  p->args = (worker_arg *)calloc((size_t)threads, sizeof(worker_arg));
+  p->args = (worker_arg *)calloc((size_t)threads - 1, sizeof(worker_arg));
   p->shares = (share *)aligned_alloc(64, sizeof(share) * (size_t)threads);
   if (!p->workers || !p->args || !p->shares || pthread_mutex_init(&p->lock, NULL) != 0) {
     free(p->workers);
