@@ -36,12 +36,13 @@
 #define DMAX KILN_ATTENTION_MAX_HEAD_DIM
 /* Longest key range a boolean padding mask is expanded for, on the stack. */
 #define MASK_ROW_MAX 16384
-#define DPAD(d) (((d) + KILN_VL - 1) / KILN_VL * KILN_VL)
 /* The direct path's limits: K^T of the task and the RB rows of scores. */
 #define DIRECT_KT_BYTES (64 << 10)
 #define DIRECT_KEYS_MAX 512
 
 _Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
+
+static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 typedef struct unit_ctx {
   const kiln_attention_args *a;
@@ -184,7 +185,24 @@ static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int6
   return mx;
 }
 
-static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+/* The RB query rows from r0, the last of [r0, i1) repeated past the end (its
+   results there are dropped). */
+static void query_rows(const float *qbase, int64_t ldq, int64_t r0, int64_t i1,
+                       const float *q[RB]) {
+  for (int r = 0; r < RB; ++r)
+    q[r] = qbase + (r0 + r < i1 ? r0 + r : i1 - 1) * ldq;
+}
+
+/* p[0..n) = exp(s[0..n) - max), n whole vectors (p may be s); returns the sum. */
+static float exp_weights(const float *s, float *p, int64_t n, float max) {
+  kv sum = kv_splat(0.0f), mv = kv_splat(max);
+  for (int64_t j = 0; j < n; j += KILN_VL) {
+    kv e = kv_exp(kv_load(s + j) - mv);
+    kv_store(p + j, e);
+    sum += e;
+  }
+  return kv_hsum(sum);
+}
 
 /* Whether keys [0, tend) take the direct path: V rows are read in place (whole
    vectors) and the scratch stays small. */
@@ -217,8 +235,7 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
     }
     int64_t trpad = round_up(tr, NK);
     const float *q[RB];
-    for (int r = 0; r < RB; ++r)
-      q[r] = qbase + (r0 + r <= rlast ? r0 + r : rlast) * a->q_stride[2];
+    query_rows(qbase, a->q_stride[2], r0, i1, q);
     for (int64_t j0 = 0; j0 < tr; j0 += NK)
       scores(q, kt + j0, tpad, d, s + j0, tpad);
     float l[RB];
@@ -239,13 +256,7 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
           kv_store(sr + j, kv_splat(0.0f));
         continue;
       }
-      kv sum = kv_splat(0.0f), mv = kv_splat(m);
-      for (int64_t j = 0; j < trpad; j += KILN_VL) {
-        kv e = kv_exp(kv_load(sr + j) - mv);
-        kv_store(sr + j, e);
-        sum += e;
-      }
-      l[r] = kv_hsum(sum);
+      l[r] = exp_weights(sr, sr, trpad, m);
     }
     for (int64_t e = 0; e < RB * dv; ++e)
       o[e] = 0.0f;
@@ -265,7 +276,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
           b = unit / u->qblocks / a->q_heads, QB = u->qb;
   int64_t group = a->q_heads / a->kv_heads, hk = h / group;
   int64_t i0 = qb * QB, i1 = i0 + QB < a->s ? i0 + QB : a->s;
-  int64_t d = a->d, dv = a->dv, dvp = DPAD(dv), offset = a->causal_offset;
+  int64_t d = a->d, dv = a->dv, dvp = round_up(dv, KILN_VL), offset = a->causal_offset;
   /* A boolean mask that is the same for every query (padding) becomes one
      additive row of 0 / -inf for the task, read with vector loads. */
   kiln_attention_args local;
@@ -324,8 +335,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
     }
     for (int64_t r0 = i0; r0 < i1; r0 += RB) {
       const float *q[RB];
-      for (int r = 0; r < RB; ++r)
-        q[r] = qbase + (r0 + r < i1 ? r0 + r : i1 - 1) * a->q_stride[2];
+      query_rows(qbase, a->q_stride[2], r0, i1, q);
       float s[RB][NK] __attribute__((aligned(64)));
       scores(q, kt, NK, d, &s[0][0], NK);
       float p[RB][NK] __attribute__((aligned(64)));
@@ -343,14 +353,9 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
             p[r][j] = 0.0f;
           continue;
         }
-        kv sum = kv_splat(0.0f), mv = kv_splat(mnew);
-        for (int c = 0; c < NKV; ++c) {
-          kv e = kv_exp(kv_load(s[r] + c * KILN_VL) - mv);
-          kv_store(&p[r][c * KILN_VL], e);
-          sum += e;
-        }
+        float sum = exp_weights(s[r], p[r], NK, mnew);
         float alpha = kv_exp(kv_splat(*mi - mnew))[0];
-        *li = *li * alpha + kv_hsum(sum);
+        *li = *li * alpha + sum;
         *mi = mnew;
         if (alpha != 1.0f)
           for (int64_t e = 0; e < dvp; e += KILN_VL)
