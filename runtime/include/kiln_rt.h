@@ -16,9 +16,9 @@
 extern "C" {
 #endif
 
-/* Bumped whenever kiln_model's layout changes; kilnc and the runtime must
-   agree. */
-#define KILN_ABI_VERSION 2u
+/* Bumped whenever kiln_model's or kiln_profile's layout changes (the
+   model's kernels write the profile); kilnc and the runtime must agree. */
+#define KILN_ABI_VERSION 3u
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
 typedef enum kiln_dtype {
@@ -72,12 +72,39 @@ enum kiln_profile_kind {
   KILN_PROFILE_SOFTMAX = 3,
   KILN_PROFILE_KINDS = 4
 };
+/* One kernel call of a run, by its place in the run's order: the model makes
+   the same calls in the same order every run, so entry i sums the time of
+   the i-th call over all runs. */
+typedef struct kiln_profile_call {
+  int32_t kind;     /* kiln_profile_kind */
+  int32_t epilogue; /* GEMM: KILN_PROFILE_BIAS | KILN_PROFILE_RESIDUAL |
+                       activation << KILN_PROFILE_ACTIVATION_SHIFT */
+  /* GEMM: batch, M, N, K; attention: batch x heads, queries, keys, head
+     dim; norm and softmax: rows, columns, 0, 0. */
+  int64_t shape[4];
+  double flops; /* of one call */
+  uint64_t ns;  /* summed over runs */
+} kiln_profile_call;
+enum {
+  KILN_PROFILE_BIAS = 1,
+  KILN_PROFILE_RESIDUAL = 2,
+  KILN_PROFILE_ACTIVATION_SHIFT = 2
+};
+
 typedef struct kiln_profile {
   uint64_t runs;   /* kiln_run calls */
   uint64_t run_ns; /* their wall time */
   uint64_t calls[KILN_PROFILE_KINDS];
   uint64_t ns[KILN_PROFILE_KINDS];  /* wall time inside the kernels */
   double flops[KILN_PROFILE_KINDS]; /* multiply-adds count 2 */
+  /* Optional, set by the caller: room for the first `call_capacity` kernel
+     calls of a run (NULL: per-kind totals only). `call_count` is how many
+     calls a run made; `next_call` is the runtime's. */
+  kiln_profile_call *call_log;
+  uint32_t call_capacity;
+  uint32_t call_count;
+  uint32_t next_call;
+  uint32_t reserved;
 } kiln_profile;
 
 /* What the compiled code's kernels split their work over. */

@@ -385,7 +385,8 @@ void KILN_KERNEL(attention_f32)(const kiln_exec *ex, const kiln_attention_args *
   uint64_t t0 = kiln_profile_begin(ex);
   attention(ex, a);
   kiln_profile_end(ex, t0, KILN_PROFILE_ATTENTION,
-                   2.0 * a->batch * a->q_heads * a->s * a->t * (a->d + a->dv));
+                   2.0 * a->batch * a->q_heads * a->s * a->t * (a->d + a->dv),
+                   a->batch * a->q_heads, a->s, a->t, a->d, 0);
 }
 
 static void attention(const kiln_exec *ex, const kiln_attention_args *a) {

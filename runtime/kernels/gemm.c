@@ -254,7 +254,10 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g);
 void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
   uint64_t t0 = kiln_profile_begin(ex);
   gemm(ex, g);
-  kiln_profile_end(ex, t0, KILN_PROFILE_GEMM, 2.0 * g->batch * g->m * g->n * g->k);
+  kiln_profile_end(ex, t0, KILN_PROFILE_GEMM, 2.0 * g->batch * g->m * g->n * g->k, g->batch,
+                   g->m, g->n, g->k,
+                   (g->bias ? KILN_PROFILE_BIAS : 0) | (g->r ? KILN_PROFILE_RESIDUAL : 0) |
+                       g->activation << KILN_PROFILE_ACTIVATION_SHIFT);
 }
 
 static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {

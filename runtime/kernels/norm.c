@@ -78,5 +78,5 @@ void KILN_KERNEL(norm_f32)(const kiln_exec *ex, const kiln_norm_args *a) {
     norm_rows((void *)(uintptr_t)a, 0, tasks);
   else
     kiln_parallel(ex, norm_rows, (void *)(uintptr_t)a, tasks);
-  kiln_profile_end(ex, t0, KILN_PROFILE_NORM, 0);
+  kiln_profile_end(ex, t0, KILN_PROFILE_NORM, 0, a->rows, a->cols, 0, 0, 0);
 }

@@ -43,13 +43,27 @@ static inline uint64_t kiln_profile_begin(const kiln_exec *ex) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 static inline void kiln_profile_end(const kiln_exec *ex, uint64_t begin, int kind,
-                                    double flops) {
+                                    double flops, int64_t s0, int64_t s1, int64_t s2,
+                                    int64_t s3, int32_t epilogue) {
   if (!ex || !ex->profile)
     return;
   uint64_t end = kiln_profile_begin(ex);
-  ex->profile->ns[kind] += end - begin;
-  ex->profile->calls[kind] += 1;
-  ex->profile->flops[kind] += flops;
+  kiln_profile *p = ex->profile;
+  p->ns[kind] += end - begin;
+  p->calls[kind] += 1;
+  p->flops[kind] += flops;
+  uint32_t i = p->next_call++;
+  if (p->call_log && i < p->call_capacity) {
+    kiln_profile_call *c = &p->call_log[i];
+    c->kind = kind;
+    c->epilogue = epilogue;
+    c->shape[0] = s0;
+    c->shape[1] = s1;
+    c->shape[2] = s2;
+    c->shape[3] = s3;
+    c->flops = flops;
+    c->ns += end - begin;
+  }
 }
 
 #endif /* KILN_KERNELS_PARALLEL_H */

@@ -66,5 +66,5 @@ void KILN_KERNEL(softmax_f32)(const kiln_exec *ex, const kiln_softmax_args *a) {
   /* About 20 flops per element (the exp). */
   kiln_parallel(kiln_exec_for(ex, 20.0 * a->rows * a->cols), softmax_rows, (void *)(uintptr_t)a,
                 (a->rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK);
-  kiln_profile_end(ex, t0, KILN_PROFILE_SOFTMAX, 0);
+  kiln_profile_end(ex, t0, KILN_PROFILE_SOFTMAX, 0, a->rows, a->cols, 0, 0, 0);
 }

@@ -192,11 +192,16 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;
-  uint64_t t0 = ctx->profile ? kiln_now_ns() : 0;
+  uint64_t t0 = 0;
+  if (ctx->profile) {
+    ctx->profile->next_call = 0;
+    t0 = kiln_now_ns();
+  }
   m->entry(buffers);
   if (ctx->profile) {
     ctx->profile->runs++;
     ctx->profile->run_ns += kiln_now_ns() - t0;
+    ctx->profile->call_count = ctx->profile->next_call;
   }
   if (buffers != frame)
     free(buffers);

@@ -10,6 +10,7 @@
 // output differs; 2: anything else went wrong.
 //
 //===----------------------------------------------------------------------===//
+#include "ProfileReport.h"
 #include "TensorFile.h"
 
 #include "kiln_rt.h"
@@ -56,7 +57,8 @@ cl::opt<int> threads("num-threads",
                      cl::init(0), cl::cat(cat));
 cl::opt<bool> profile("profile",
                       cl::desc("Print where the runs' time goes: each kernel kind (calls, "
-                               "ms per run, GFLOP/s) and the model's own loops"),
+                               "ms per run, GFLOP/s), the model's own loops, and each "
+                               "kernel shape"),
                       cl::init(false), cl::cat(cat));
 cl::opt<bool> serve("serve",
                     cl::desc("Benchmark server: after loading, read 'run N' lines on stdin "
@@ -219,6 +221,9 @@ int main(int argc, char **argv) {
   }
 
   kiln_profile prof = {};
+  std::vector<kiln_profile_call> callLog(profile ? 4096 : 0);
+  prof.call_log = callLog.data();
+  prof.call_capacity = callLog.size();
   if (profile) {
     // One unprofiled run first: page faults on the weights are not kernels.
     kiln_run(ctx, inPtrs.data(), inPtrs.size(), outPtrs.data(), outPtrs.size());
@@ -240,25 +245,8 @@ int main(int argc, char **argv) {
            << kiln_context_num_threads(ctx) << " thread(s)\n";
   }
 
-  if (profile && prof.runs) {
-    static const char *kinds[KILN_PROFILE_KINDS] = {"gemm", "attention", "norm", "softmax"};
-    double runs = (double)prof.runs, total = prof.run_ns / runs / 1e6, inKernels = 0;
-    outs() << format("profile over %llu runs on %d thread(s): %.3f ms per run\n",
-                     (unsigned long long)prof.runs, kiln_context_num_threads(ctx), total);
-    for (int k = 0; k < KILN_PROFILE_KINDS; ++k) {
-      if (!prof.calls[k])
-        continue;
-      double ms = prof.ns[k] / runs / 1e6;
-      inKernels += ms;
-      outs() << format("  %-10s %5.0f calls %9.3f ms %5.1f%%", kinds[k], prof.calls[k] / runs,
-                       ms, 100 * ms / total);
-      if (prof.flops[k] > 0)
-        outs() << format("  %7.1f GFLOP/s", prof.flops[k] / (prof.ns[k] / 1e9) / 1e9);
-      outs() << "\n";
-    }
-    outs() << format("  %-10s %5s       %9.3f ms %5.1f%%  (elementwise, gathers, copies)\n",
-                     "loops", "", total - inKernels, 100 * (total - inKernels) / total);
-  }
+  if (profile && prof.runs)
+    kiln::printProfile(outs(), prof, kiln_context_num_threads(ctx));
 
   int status = 0;
   for (uint32_t i = 0; i < model->num_outputs; ++i) {
