@@ -13,12 +13,11 @@
 // and the one-core FMA peak, GFLOP/s and the share of the peak of the cores
 // used.
 'use strict';
-const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const readline = require('readline');
 const ort = require('onnxruntime-node');
 const npy = require('./npy');
+const { kilnServer, sleep, quantile } = require('./kiln_server');
 
 function parse(argv) {
   const o = { rounds: 10, runs: 5, threads: [1], inputs: [], flops: 0, peak: 0 };
@@ -42,35 +41,6 @@ function parse(argv) {
   return o;
 }
 
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
-/// A warm kiln-run --serve process: run(n) resolves to n latencies (ms).
-async function kilnServer(o, threads) {
-  const args = [o.kiln, ...o.inputs.flatMap(f => ['-i', f]), '--serve',
-                '--num-threads', String(threads)];
-  const proc = spawn(o.kilnRun, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: proc.stdout });
-  const queue = [];
-  let waiting = null;
-  lines.on('line', l => (waiting ? (waiting(l), (waiting = null)) : queue.push(l)));
-  const next = () => new Promise(r => (queue.length ? r(queue.shift()) : (waiting = r)));
-  const ready = await next();
-  if (!ready.startsWith('ready')) throw new Error('kiln-run: ' + ready);
-  return {
-    threads: +ready.split(' ')[1],
-    async run(n) {
-      proc.stdin.write(`run ${n}\n`);
-      const l = await next();
-      return l.split(' ').slice(1).map(Number);
-    },
-    close() { proc.stdin.end(); },
-  };
-}
-
 async function compare(o, threads) {
   const session = await ort.InferenceSession.create(o.model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -79,7 +49,7 @@ async function compare(o, threads) {
     const t = npy.read(o.inputs[i]);
     feeds[name] = new ort.Tensor(t.type, t.data, t.shape);
   });
-  const kiln = await kilnServer(o, threads);
+  const kiln = await kilnServer(o.kilnRun, o.kiln, o.inputs, threads);
   for (let i = 0; i < 3; ++i) await session.run(feeds);
   await kiln.run(2);
   const ortTimes = [], kilnTimes = [];
