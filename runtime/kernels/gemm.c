@@ -37,16 +37,45 @@ typedef struct epilogue {
 } epilogue;
 
 /* While a tile computes, it pulls `pf_lines` lines of the next B block
-   from `pf` toward L2 (non-temporal: read once per run): one every
-   PF_STRIDE steps of K, so the prefetches trickle among the FMAs. */
+   from `pf` toward L2: one every PF_STRIDE steps of K, so the prefetches
+   trickle among the FMAs. */
 #define PF_STRIDE 4
+
+/* Weights are read once per run, so they are best prefetched
+   non-temporally, which keeps hundreds of MB passing through from pushing
+   the activations out of the last-level cache (BERT-base: 2% at 1 and 2
+   threads on AMD Zen 5). That needs a CPU whose non-temporal prefetch fills
+   L2, as AMD's Zen cores do (and skip L3 on eviction). Intel's fill L1 only,
+   where a panel of lookahead would not survive, so elsewhere the prefetch
+   keeps the usual L2 hint. */
+static int nt_prefetch_fills_l2(void) {
+#if defined(__x86_64__)
+  static int known = -1;
+  int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (v < 0) {
+    unsigned a, b, c, d;
+    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+    int amd = b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163; /* AuthenticAMD */
+    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    unsigned family = (a >> 8) & 0xf;
+    if (family == 0xf)
+      family += (a >> 20) & 0xff;
+    v = amd && family >= 0x17; /* Zen and later */
+    __atomic_store_n(&known, v, __ATOMIC_RELAXED);
+  }
+  return v;
+#else
+  return 0;
+#endif
+}
 
 /* One MR x NR tile (`rows` <= MR valid rows, `cols` <= NR valid columns)
    over kc steps: a[i * lda + k] times b[k * NR + j]. Inlined into one
    function per row count, so `rows` is a constant there. */
 KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64_t lda,
                       const float *restrict b, float *restrict c, int64_t ldc, int64_t cols,
-                      int accumulate, const epilogue *e, const char *pf, int64_t pf_lines) {
+                      int accumulate, const epilogue *e, const char *pf, int64_t pf_lines,
+                      const int nt) {
   kv acc[MR][NV];
   const int full = cols == NR;
   KILN_UNROLL
@@ -67,7 +96,12 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
   int64_t pfk = pf_lines * PF_STRIDE < kc ? pf_lines * PF_STRIDE : kc - kc % PF_STRIDE;
   for (int64_t k = 0; k < kc; ++k) {
     if (k % PF_STRIDE == 0 && k < pfk)
-      __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 0);
+    {
+      if (nt)
+        __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 0);
+      else
+        __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 2);
+    }
     kv bv[NV];
     KILN_UNROLL
     for (int j = 0; j < NV; ++j)
@@ -130,35 +164,45 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
 typedef void (*tile_fn)(int64_t, const float *, int64_t, const float *, float *, int64_t,
                         int64_t, int, const epilogue *, const char *, int64_t);
 
-#define KILN_TILE_ROWS(R)                                                      \
-  static __attribute__((noinline)) void tile_##R(                            \
+#define KILN_TILE_ROWS(R, NT, NAME)                                            \
+  static __attribute__((noinline)) void NAME(                                \
       int64_t kc, const float *a, int64_t lda, const float *b, float *c,       \
       int64_t ldc, int64_t cols, int accumulate, const epilogue *e, const char *pf, \
       int64_t pf_lines) {                                                      \
-    tile(R, kc, a, lda, b, c, ldc, cols, accumulate, e, pf, pf_lines);         \
+    tile(R, kc, a, lda, b, c, ldc, cols, accumulate, e, pf, pf_lines, NT);     \
   }
-KILN_TILE_ROWS(1)
-KILN_TILE_ROWS(2)
-KILN_TILE_ROWS(3)
-KILN_TILE_ROWS(4)
+#define KILN_TILES(R) KILN_TILE_ROWS(R, 0, tile_##R) KILN_TILE_ROWS(R, 1, tile_nt_##R)
+KILN_TILES(1)
+KILN_TILES(2)
+KILN_TILES(3)
+KILN_TILES(4)
 #if MR > 4
-KILN_TILE_ROWS(5)
-KILN_TILE_ROWS(6)
+KILN_TILES(5)
+KILN_TILES(6)
 #endif
 #if MR > 6
-KILN_TILE_ROWS(7)
-KILN_TILE_ROWS(8)
+KILN_TILES(7)
+KILN_TILES(8)
 #endif
 
-static const tile_fn kTiles[MR + 1] = {
-    0, tile_1, tile_2, tile_3, tile_4,
+/* kTiles[nt][rows]: nt prefetches the weights non-temporally. */
+static const tile_fn kTiles[2][MR + 1] = {
+    {0, tile_1, tile_2, tile_3, tile_4,
 #if MR > 4
-    tile_5, tile_6,
+     tile_5, tile_6,
 #endif
 #if MR > 6
-    tile_7, tile_8,
+     tile_7, tile_8,
 #endif
-};
+    },
+    {0, tile_nt_1, tile_nt_2, tile_nt_3, tile_nt_4,
+#if MR > 4
+     tile_nt_5, tile_nt_6,
+#endif
+#if MR > 6
+     tile_nt_7, tile_nt_8,
+#endif
+    }};
 _Static_assert(MR <= 8, "tile functions exist for up to 8 rows");
 
 /* Copies columns [j0, j0 + cols) of rows [k0, k0 + kc) of B into one
@@ -192,6 +236,7 @@ typedef struct gemm_plan {
   int64_t mblocks; /* row blocks per (batch, panel) unit */
   int64_t mblock;  /* rows per block, a multiple of MR */
   int64_t kblock;  /* K per block */
+  const tile_fn *tiles; /* by row count */
 } gemm_plan;
 
 static void run_unit(const gemm_plan *p, int64_t unit) {
@@ -241,7 +286,7 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
       epilogue e = {g->bias ? g->bias + j0 : 0, r ? r + i * g->ldr : 0, g->ldr,
                     g->activation};
       int64_t from = t * perTile, count = nextLines - from < perTile ? nextLines - from : perTile;
-      kTiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
+      p->tiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
                    k0 > 0, last ? &e : 0, next ? next + from * 64 : 0, count > 0 ? count : 0);
     }
   }
@@ -276,15 +321,16 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
           int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
           const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr + j0 : 0;
           epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation};
-          kTiles[1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e,
+          kTiles[0][1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e,
                     0, 0);
         }
     return;
   }
-  gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME};
+  gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME, kTiles[0]};
   if (g->b_layout == KILN_B_PACKED) {
     int64_t blocks = (g->k + KC_PACKED - 1) / KC_PACKED;
     p.kblock = (g->k + blocks - 1) / blocks;
+    p.tiles = kTiles[nt_prefetch_fills_l2()];
   }
   /* Split rows too when (batch, panel) units are too few to keep every
      thread busy; blocks stay whole tiles. */
