@@ -30,7 +30,9 @@ struct BindWeightsPass : impl::KilnBindWeightsBase<BindWeightsPass> {
 
   LogicalResult bind(ModuleOp module, func::FuncOp func) {
     OpBuilder b(func.getContext());
-    // One slot per distinct resource, 64-byte aligned, in first-use order.
+    // One slot per distinct resource, 64-byte aligned, in the order of the
+    // constants (folding hoists them to the top, last used first; laying
+    // the blob out in use order measured no faster).
     llvm::MapVector<Attribute, int64_t> offsets;
     SmallVector<arith::ConstantOp> constants;
     int64_t size = 0;

@@ -69,6 +69,24 @@ static int nt_prefetch_fills_l2(void) {
 #endif
 }
 
+/* One step of K: acc[i] += a[i * lda] times the NR values at b. */
+KILN_INLINE void tile_step(const int rows, const float *restrict a, int64_t lda,
+                           const float *restrict b, kv acc[MR][NV]) {
+  kv bv[NV];
+  KILN_UNROLL
+  for (int j = 0; j < NV; ++j)
+    bv[j] = kv_load(b + j * KILN_VL);
+  KILN_UNROLL
+  for (int i = 0; i < MR; ++i) {
+    if (i >= rows)
+      continue;
+    kv av = kv_splat(a[i * lda]);
+    KILN_UNROLL
+    for (int j = 0; j < NV; ++j)
+      acc[i][j] = kv_fma(av, bv[j], acc[i][j]);
+  }
+}
+
 /* One MR x NR tile (`rows` <= MR valid rows, `cols` <= NR valid columns)
    over kc steps: a[i * lda + k] times b[k * NR + j]. Inlined into one
    function per row count, so `rows` is a constant there. */
@@ -93,29 +111,23 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
                                     cols - j * KILN_VL, 0.0f);
     }
   }
+  /* K in groups of PF_STRIDE steps, each group issuing one prefetch while
+     lines remain, then the last steps one by one. */
   int64_t pfk = pf_lines * PF_STRIDE < kc ? pf_lines * PF_STRIDE : kc - kc % PF_STRIDE;
-  for (int64_t k = 0; k < kc; ++k) {
-    if (k % PF_STRIDE == 0 && k < pfk)
-    {
+  int64_t k = 0;
+  for (; k + PF_STRIDE <= kc; k += PF_STRIDE) {
+    if (k < pfk) {
       if (nt)
         __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 0);
       else
         __builtin_prefetch(pf + k / PF_STRIDE * 64, 0, 2);
     }
-    kv bv[NV];
     KILN_UNROLL
-    for (int j = 0; j < NV; ++j)
-      bv[j] = kv_load(b + k * NR + j * KILN_VL);
-    KILN_UNROLL
-    for (int i = 0; i < MR; ++i) {
-      if (i >= rows)
-        continue;
-      kv av = kv_splat(a[i * lda + k]);
-      KILN_UNROLL
-      for (int j = 0; j < NV; ++j)
-        acc[i][j] = kv_fma(av, bv[j], acc[i][j]);
-    }
+    for (int u = 0; u < PF_STRIDE; ++u)
+      tile_step(rows, a + k + u, lda, b + (k + u) * NR, acc);
   }
+  for (; k < kc; ++k)
+    tile_step(rows, a + k, lda, b + k * NR, acc);
   if (e) {
     if (e->bias) {
       KILN_UNROLL
