@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 using namespace llvm;
@@ -76,9 +77,10 @@ void printProfile(raw_ostream &os, const kiln_profile &prof, int threads) {
   std::map<std::tuple<int, std::string>, Group> groups;
   for (uint32_t i = 0; i < logged; ++i) {
     const kiln_profile_call &c = prof.call_log[i];
-    Group &g = groups[{c.kind, describe(c)}];
+    std::string what = describe(c);
+    Group &g = groups[{c.kind, what}];
     g.kind = c.kind;
-    g.what = describe(c);
+    g.what = std::move(what);
     g.calls++;
     g.ns += c.ns;
     g.flops += c.flops;
