@@ -1,7 +1,8 @@
 // Two Kiln builds of one model, interleaved in one run: is a change faster?
 //
 //   node bench/ab.js --a old.so --b new.so [--threads 1,2] [--rounds 10]
-//        [--runs 5] [--kiln-run PATH] in0.npy [in1.npy ...]
+//        [--runs 5] [--kiln-run PATH] [--a-env K=V] [--b-env K=V]
+//        in0.npy [in1.npy ...]
 //
 // Both run in warm `kiln-run --serve` processes on the same inputs. Each
 // round times --runs runs of one and then of the other, the order
@@ -13,7 +14,7 @@ const path = require('path');
 const { kilnServer, sleep, quantile } = require('./kiln_server');
 
 function parse(argv) {
-  const o = { rounds: 10, runs: 5, threads: [1], inputs: [] };
+  const o = { rounds: 10, runs: 5, threads: [1], inputs: [], aEnv: {}, bEnv: {} };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     if (a === '--a') o.a = argv[++i];
@@ -22,6 +23,10 @@ function parse(argv) {
     else if (a === '--runs') o.runs = +argv[++i];
     else if (a === '--threads') o.threads = argv[++i].split(',').map(Number);
     else if (a === '--kiln-run') o.kilnRun = argv[++i];
+    else if (a === '--a-env' || a === '--b-env') {
+      const [k, ...v] = argv[++i].split('=');
+      (a === '--a-env' ? o.aEnv : o.bEnv)[k] = v.join('=');
+    }
     else o.inputs.push(a);
   }
   if (!o.a || !o.b) throw new Error('need --a and --b');
@@ -30,8 +35,8 @@ function parse(argv) {
 }
 
 async function ab(o, threads) {
-  const a = await kilnServer(o.kilnRun, o.a, o.inputs, threads);
-  const b = await kilnServer(o.kilnRun, o.b, o.inputs, threads);
+  const a = await kilnServer(o.kilnRun, o.a, o.inputs, threads, o.aEnv);
+  const b = await kilnServer(o.kilnRun, o.b, o.inputs, threads, o.bEnv);
   await a.run(2);
   await b.run(2);
   const ta = [], tb = [], perRound = [];

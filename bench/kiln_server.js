@@ -4,11 +4,13 @@ const { spawn } = require('child_process');
 const readline = require('readline');
 
 /// Starts kiln-run on `so` with the given inputs and threads; resolves once
-/// it has loaded and warmed up. run(n) resolves to n latencies in ms.
-async function kilnServer(kilnRun, so, inputs, threads) {
+/// it has loaded and warmed up (with `env` added to the environment). run(n)
+/// resolves to n latencies in ms.
+async function kilnServer(kilnRun, so, inputs, threads, env = {}) {
   const args = [so, ...inputs.flatMap(f => ['-i', f]), '--serve', '--num-threads',
                 String(threads)];
-  const proc = spawn(kilnRun, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(kilnRun, args, { stdio: ['pipe', 'pipe', 'inherit'],
+                                     env: { ...process.env, ...env } });
   const lines = readline.createInterface({ input: proc.stdout });
   const queue = [];
   let waiting = null;
