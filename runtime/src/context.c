@@ -63,6 +63,19 @@ static int32_t resolve_threads(int32_t requested) {
   return kiln_available_cpus();
 }
 
+/* KILN_WEIGHTS_AUTO: KILN_WEIGHTS_PLACEMENT ("in-place", "huge-pages",
+   "auto") if set, else auto. Unknown values leave auto. */
+static int32_t resolve_placement(int32_t requested) {
+  if (requested != KILN_WEIGHTS_AUTO)
+    return requested;
+  const char *env = getenv("KILN_WEIGHTS_PLACEMENT");
+  if (env && !strcmp(env, "in-place"))
+    return KILN_WEIGHTS_IN_PLACE;
+  if (env && !strcmp(env, "huge-pages"))
+    return KILN_WEIGHTS_HUGE_PAGES;
+  return KILN_WEIGHTS_AUTO;
+}
+
 /* Starts the context's own workers; falls back to one thread. */
 static void use_own_pool(kiln_context *ctx, int32_t threads) {
   ctx->own_pool = threads > 1 ? kiln_pool_create(threads) : NULL;
@@ -96,11 +109,24 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
                        (int)options->num_threads);
   }
 
+  int32_t placement = options ? options->weights_placement : KILN_WEIGHTS_AUTO;
+  if (placement < KILN_WEIGHTS_AUTO || placement > KILN_WEIGHTS_HUGE_PAGES) {
+    free(ctx);
+    return fail_create(error, KILN_ERROR_INVALID_ARGUMENT,
+                       "weights_placement is %d; expected 0 (auto), 1 (in place) or 2 "
+                       "(huge pages)",
+                       (int)placement);
+  }
+
   const char *weights_path = options ? options->weights_path : NULL;
   kiln_status s = kiln_weights_open(model, weights_path, &ctx->weights,
                                     error ? error->message : NULL,
                                     error ? sizeof error->message : 0);
+  if (s == KILN_OK)
+    s = kiln_weights_place(&ctx->weights, model->weights_size, resolve_placement(placement),
+                           error ? error->message : NULL, error ? sizeof error->message : 0);
   if (s != KILN_OK) {
+    kiln_weights_close(&ctx->weights);
     free(ctx);
     return s;
   }
@@ -219,6 +245,10 @@ const kiln_model *kiln_context_model(const kiln_context *ctx) {
 void kiln_context_set_profile(kiln_context *ctx, kiln_profile *profile) {
   if (ctx)
     ctx->profile = profile;
+}
+
+int32_t kiln_context_weights_placement(const kiln_context *ctx) {
+  return ctx && ctx->weights.copy ? KILN_WEIGHTS_HUGE_PAGES : KILN_WEIGHTS_IN_PLACE;
 }
 
 int32_t kiln_context_num_threads(const kiln_context *ctx) {

@@ -4,13 +4,16 @@
  * code uses. Header: "KILNWTS1", u32 version (1), u32 header size (64),
  * u64 weights size, u64 weights id, zero padding.
  *
+ * Either kind may then move into a copy in huge pages (kiln_weights_place).
+ *
  *===----------------------------------------------------------------------===*/
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* MAP_ANONYMOUS, MADV_HUGEPAGE */
 #include "weights.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -97,7 +100,72 @@ kiln_status kiln_weights_open(const kiln_model *model, const char *path,
   return KILN_OK;
 }
 
+/* Models smaller than this stay in place under KILN_WEIGHTS_AUTO: their
+   weights mostly stay in cache, and a copy would only cost memory. */
+#define AUTO_COPY_MIN_BYTES (64ull << 20)
+#define HUGE_PAGE (2ull << 20)
+
+/* Whether madvise(MADV_HUGEPAGE) gets anonymous memory huge pages. */
+static int huge_pages_on_request(void) {
+  FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (!f)
+    return 0;
+  char line[128] = {0};
+  int ok = fgets(line, sizeof line, f) &&
+           (strstr(line, "[always]") || strstr(line, "[madvise]"));
+  fclose(f);
+  return ok;
+}
+
+kiln_status kiln_weights_place(kiln_weights *w, uint64_t size, int32_t placement, char *msg,
+                               size_t n) {
+  if (placement == KILN_WEIGHTS_IN_PLACE || size == 0 || !w->data)
+    return KILN_OK;
+  if (placement == KILN_WEIGHTS_AUTO &&
+      (size < AUTO_COPY_MIN_BYTES || !huge_pages_on_request()))
+    return KILN_OK;
+  /* Whole huge pages, from a huge-page boundary. */
+  size_t bytes = (size_t)((size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+  size_t reserved = bytes + HUGE_PAGE;
+  void *raw = mmap(NULL, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) {
+    if (placement == KILN_WEIGHTS_AUTO)
+      return KILN_OK;
+    return fail(msg, n, KILN_ERROR_OUT_OF_MEMORY,
+                "cannot allocate %llu bytes for the weights' huge-page copy",
+                (unsigned long long)size);
+  }
+  uintptr_t start = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+  /* Give back the slack on both sides, so munmap(copy, copy_size) is all. */
+  if (start > (uintptr_t)raw)
+    munmap(raw, start - (uintptr_t)raw);
+  if ((uintptr_t)raw + reserved > start + bytes)
+    munmap((void *)(start + bytes), (uintptr_t)raw + reserved - (start + bytes));
+  void *copy = (void *)start;
+  madvise(copy, bytes, MADV_HUGEPAGE); /* a hint: without it, still a copy */
+  memcpy(copy, w->data, size);
+  mprotect(copy, bytes, PROT_READ);
+  /* The source's pages leave the process (not the page cache). */
+  if (w->mapping) {
+    munmap(w->mapping, w->mapping_size);
+    w->mapping = NULL;
+    w->mapping_size = 0;
+  } else {
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)w->data + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t to = ((uintptr_t)w->data + size) & ~(uintptr_t)(page - 1);
+    if (to > from)
+      madvise((void *)from, to - from, MADV_DONTNEED);
+  }
+  w->copy = copy;
+  w->copy_size = bytes;
+  w->data = copy;
+  return KILN_OK;
+}
+
 void kiln_weights_close(kiln_weights *w) {
+  if (w->copy)
+    munmap(w->copy, w->copy_size);
   if (w->mapping)
     munmap(w->mapping, w->mapping_size);
   memset(w, 0, sizeof *w);

@@ -46,10 +46,11 @@ std::string describe(const kiln_profile_call &c) {
 
 } // namespace
 
-void printProfile(raw_ostream &os, const kiln_profile &prof, int threads) {
+void printProfile(raw_ostream &os, const kiln_profile &prof, int threads, int placement) {
   double runs = (double)prof.runs, total = prof.run_ns / runs / 1e6, inKernels = 0;
-  os << format("profile over %llu runs on %d thread(s): %.3f ms per run\n",
-               (unsigned long long)prof.runs, threads, total);
+  os << format("profile over %llu runs on %d thread(s), weights %s: %.3f ms per run\n",
+               (unsigned long long)prof.runs, threads,
+               placement == KILN_WEIGHTS_HUGE_PAGES ? "in huge pages" : "in place", total);
   for (int k = 0; k < KILN_PROFILE_KINDS; ++k) {
     if (!prof.calls[k])
       continue;

@@ -8,8 +8,10 @@
 namespace kiln {
 
 /// Per kernel kind, then per kernel shape (calls with the same kind, shape
-/// and epilogue summed), the time of the profiled runs.
-void printProfile(llvm::raw_ostream &os, const kiln_profile &prof, int threads);
+/// and epilogue summed), the time of the profiled runs; `placement` is where
+/// the weights were (kiln_context_weights_placement).
+void printProfile(llvm::raw_ostream &os, const kiln_profile &prof, int threads,
+                  int placement);
 
 } // namespace kiln
 

@@ -55,6 +55,13 @@ cl::opt<int> threads("num-threads",
                      cl::desc("Threads the kernels run on (default 0: every CPU, or "
                               "KILN_NUM_THREADS)"),
                      cl::init(0), cl::cat(cat));
+cl::opt<kiln_weights_placement> weightsPlacement(
+    "weights-placement", cl::desc("Where the kernels read the weights"),
+    cl::values(clEnumValN(KILN_WEIGHTS_AUTO, "auto",
+                          "a copy in huge pages for models of 64 MiB or more (default)"),
+               clEnumValN(KILN_WEIGHTS_IN_PLACE, "in-place", "where they are, no copy"),
+               clEnumValN(KILN_WEIGHTS_HUGE_PAGES, "huge-pages", "always the copy")),
+    cl::init(KILN_WEIGHTS_AUTO), cl::cat(cat));
 cl::opt<bool> profile("profile",
                       cl::desc("Print where the runs' time goes: each kernel kind (calls, "
                                "ms per run, GFLOP/s), the model's own loops, and each "
@@ -179,6 +186,7 @@ int main(int argc, char **argv) {
   kiln_options options = {};
   options.weights_path = weightsPath.empty() ? nullptr : weightsPath.c_str();
   options.num_threads = threads;
+  options.weights_placement = weightsPlacement;
   kiln_context *ctx = nullptr;
   kiln_error err;
   kiln_status s = kiln_context_create(model, &options, &ctx, &err);
@@ -246,7 +254,8 @@ int main(int argc, char **argv) {
   }
 
   if (profile && prof.runs)
-    kiln::printProfile(outs(), prof, kiln_context_num_threads(ctx));
+    kiln::printProfile(outs(), prof, kiln_context_num_threads(ctx),
+                       kiln_context_weights_placement(ctx));
 
   int status = 0;
   for (uint32_t i = 0; i < model->num_outputs; ++i) {
