@@ -278,10 +278,8 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
     int last = k0 + kc >= g->k;
     /* Packed weights come from memory once per model run: while the row
        tiles work on this block, they pull the next one (the next K block,
-       else the next panel's first) toward L2, a slice each, as
-       non-temporal prefetches, so that hundreds of MB of weights passing
-       through do not push the activations out of the last-level cache
-       (2% of BERT-base at 1 and 2 threads). */
+       else the next panel's first) toward L2, a slice each (non-temporally
+       where that fills L2: nt_prefetch_fills_l2). */
     const char *next = 0;
     int64_t nextLines = 0;
     if (g->b_layout == KILN_B_PACKED) {
@@ -299,7 +297,8 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
                     g->activation};
       int64_t from = t * perTile, count = nextLines - from < perTile ? nextLines - from : perTile;
       p->tiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
-                   k0 > 0, last ? &e : 0, next ? next + from * 64 : 0, count > 0 ? count : 0);
+                     k0 > 0, last ? &e : 0, next ? next + from * 64 : 0,
+                     count > 0 ? count : 0);
     }
   }
 }
@@ -333,8 +332,8 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
           int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
           const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr + j0 : 0;
           epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation};
-          kTiles[0][1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0, &e,
-                    0, 0);
+          kTiles[0][1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0,
+                       &e, 0, 0);
         }
     return;
   }

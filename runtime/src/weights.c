@@ -145,17 +145,23 @@ kiln_status kiln_weights_place(kiln_weights *w, uint64_t size, int32_t placement
   madvise(copy, bytes, MADV_HUGEPAGE); /* a hint: without it, still a copy */
   memcpy(copy, w->data, size);
   mprotect(copy, bytes, PROT_READ);
-  /* The source's pages leave the process (not the page cache). */
+  /* The source is not read again: a weights file is unmapped; embedded
+     weights are marked cold, so the kernel reclaims them first. Not
+     MADV_DONTNEED: where the program's read-only data is anonymous memory
+     (a packed executable, say) that would zero the weights under any
+     other context that reads them in place. */
   if (w->mapping) {
     munmap(w->mapping, w->mapping_size);
     w->mapping = NULL;
     w->mapping_size = 0;
   } else {
+#ifdef MADV_COLD
     long page = sysconf(_SC_PAGESIZE);
     uintptr_t from = ((uintptr_t)w->data + page - 1) & ~(uintptr_t)(page - 1);
     uintptr_t to = ((uintptr_t)w->data + size) & ~(uintptr_t)(page - 1);
     if (to > from)
-      madvise((void *)from, to - from, MADV_DONTNEED);
+      madvise((void *)from, to - from, MADV_COLD);
+#endif
   }
   w->copy = copy;
   w->copy_size = bytes;

@@ -188,8 +188,8 @@ int main(int argc, char **argv) {
 
   /* Weights copied into huge pages compute the same bits as weights read in
      place, for embedded weights and a weights file; and once a copy has
-     released the embedded weights' pages, a context that reads them in place
-     still gets them (the kernel reads them back from the file). */
+     marked the embedded weights cold, a context that reads them in place
+     still gets them. */
   static float huge_emb[16 * 500], huge_wf[16 * 500], in_place_after[16 * 500];
   int placed = run_placed(&emb_model, NULL, KILN_WEIGHTS_HUGE_PAGES, c.ids, huge_emb) &&
                run_placed(&wf_model, argv[1], KILN_WEIGHTS_HUGE_PAGES, c.ids, huge_wf) &&
