@@ -1,6 +1,7 @@
 /* Runtime misuse gives an error code and a message, never a crash.
  * Linked with: wf (gpt2, --weights=file), emb (gpt2, embedded weights).
  * argv: wf.weights other_model.weights truncated.weights not_weights_file */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "kiln_rt.h"
 
 #include <math.h>
@@ -54,9 +55,9 @@ static kiln_status run_with(int32_t threads, int own, const int64_t *ids, float 
 }
 
 /* Logits of one run of `m` with its weights placed as asked; 1 when the
-   context reports that placement. */
-static int run_placed(const kiln_model *m, const char *weights_path, int32_t placement,
-                      const int64_t *ids, float *logits) {
+   context reports the placement `expect`. */
+static int run_placed_as(const kiln_model *m, const char *weights_path, int32_t placement,
+                         int32_t expect, const int64_t *ids, float *logits) {
   kiln_options o = {0};
   o.weights_path = weights_path;
   o.weights_placement = placement;
@@ -65,9 +66,45 @@ static int run_placed(const kiln_model *m, const char *weights_path, int32_t pla
     return 0;
   const void *in[1] = {ids};
   void *out[1] = {logits};
-  int ok = kiln_context_weights_placement(ctx) == placement &&
+  int ok = kiln_context_weights_placement(ctx) == expect &&
            kiln_run(ctx, in, 1, out, 1) == KILN_OK;
   kiln_context_destroy(ctx);
+  return ok;
+}
+static int run_placed(const kiln_model *m, const char *weights_path, int32_t placement,
+                      const int64_t *ids, float *logits) {
+  return run_placed_as(m, weights_path, placement, placement, ids, logits);
+}
+
+/* The call log of a profile with room for `room` calls, over two runs:
+   every kind's call count is twice the calls a run made, the logged calls
+   carry their kinds and times, and entries past the room stay untouched. */
+static int profile_log_ok(const int64_t *ids, uint32_t room) {
+  kiln_context *ctx;
+  if (kiln_context_create(&emb_model, NULL, &ctx, NULL) != KILN_OK)
+    return 0;
+  kiln_profile prof = {0};
+  kiln_profile_call log[64];
+  memset(log, 0, sizeof log);
+  prof.call_log = log;
+  prof.call_capacity = room;
+  kiln_context_set_profile(ctx, &prof);
+  static float logits[16 * 500];
+  const void *in[1] = {ids};
+  void *out[1] = {logits};
+  int ok = kiln_run(ctx, in, 1, out, 1) == KILN_OK && kiln_run(ctx, in, 1, out, 1) == KILN_OK;
+  kiln_context_destroy(ctx);
+  uint64_t calls = 0;
+  for (int k = 0; k < KILN_PROFILE_KINDS; ++k)
+    calls += prof.calls[k];
+  ok = ok && prof.runs == 2 && prof.call_count > 0 && calls == 2 * prof.call_count;
+  for (uint32_t i = 0; ok && i < 64; ++i) {
+    if (i < room && i < prof.call_count)
+      ok = log[i].kind >= 0 && log[i].kind < KILN_PROFILE_KINDS && log[i].ns > 0 &&
+           log[i].shape[0] > 0;
+    else
+      ok = log[i].ns == 0 && log[i].kind == 0;
+  }
   return ok;
 }
 
@@ -199,5 +236,21 @@ int main(int argc, char **argv) {
                !memcmp(in_place_after, c.logits, sizeof in_place_after);
   printf("weights in huge pages, embedded and from a file, then in place: %s\n",
          copies ? "identical results" : "MISMATCH");
-  return same && pools && copies ? 0 : 1;
+
+  /* Auto leaves a model this small in place, unless the environment asks. */
+  static float auto_small[16 * 500], auto_env[16 * 500];
+  int autos = run_placed_as(&emb_model, NULL, KILN_WEIGHTS_AUTO, KILN_WEIGHTS_IN_PLACE, c.ids,
+                            auto_small);
+  setenv("KILN_WEIGHTS_PLACEMENT", "huge-pages", 1);
+  autos = autos && run_placed_as(&emb_model, NULL, KILN_WEIGHTS_AUTO, KILN_WEIGHTS_HUGE_PAGES,
+                                 c.ids, auto_env);
+  unsetenv("KILN_WEIGHTS_PLACEMENT");
+  autos = autos && !memcmp(auto_small, c.logits, sizeof auto_small) &&
+          !memcmp(auto_env, c.logits, sizeof auto_env);
+  printf("auto placement of a small model: %s\n",
+         autos ? "in place, huge pages when KILN_WEIGHTS_PLACEMENT says so" : "WRONG");
+
+  int logs = profile_log_ok(c.ids, 64) && profile_log_ok(c.ids, 3);
+  printf("profile call log, with room for all calls and for 3: %s\n", logs ? "ok" : "WRONG");
+  return same && pools && copies && autos && logs ? 0 : 1;
 }
