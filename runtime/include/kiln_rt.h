@@ -173,9 +173,10 @@ typedef struct kiln_options {
 
 /* Every run streams a model's weights from memory once. Reading them from
    memory mapped with 2 MiB pages instead of 4 KiB ones saves the TLB misses
-   (2-4% on BERT-base and GPT-2 small), at the price of one copy the context
-   owns; the copy is read-only, a weights file is unmapped after it, and
-   embedded weights are marked cold (the kernel reclaims them first). */
+   (2-4% on BERT-base and GPT-2 small), at the price of one copy, shared by
+   the contexts of one model in the process; the copy is read-only, a
+   weights file is unmapped after it, and embedded weights are marked cold
+   (the kernel reclaims them first). */
 typedef enum kiln_weights_placement {
   /* The copy when the model has at least 64 MiB of weights and the OS
      grants huge pages on request (Linux transparent huge pages "always" or

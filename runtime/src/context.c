@@ -123,8 +123,9 @@ kiln_status kiln_context_create(const kiln_model *model, const kiln_options *opt
                                     error ? error->message : NULL,
                                     error ? sizeof error->message : 0);
   if (s == KILN_OK)
-    s = kiln_weights_place(&ctx->weights, model->weights_size, resolve_placement(placement),
-                           error ? error->message : NULL, error ? sizeof error->message : 0);
+    s = kiln_weights_place(&ctx->weights, model->weights_id, model->weights_size,
+                           resolve_placement(placement), error ? error->message : NULL,
+                           error ? sizeof error->message : 0);
   if (s != KILN_OK) {
     kiln_weights_close(&ctx->weights);
     free(ctx);

@@ -4,7 +4,8 @@
  * code uses. Header: "KILNWTS1", u32 version (1), u32 header size (64),
  * u64 weights size, u64 weights id, zero padding.
  *
- * Either kind may then move into a copy in huge pages (kiln_weights_place).
+ * Either kind may then move into a copy in huge pages (kiln_weights_place),
+ * one per distinct weights id in the process.
  *
  *===----------------------------------------------------------------------===*/
 #define _GNU_SOURCE /* MAP_ANONYMOUS, MADV_HUGEPAGE */
@@ -12,9 +13,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -117,34 +120,76 @@ static int huge_pages_on_request(void) {
   return ok;
 }
 
-kiln_status kiln_weights_place(kiln_weights *w, uint64_t size, int32_t placement, char *msg,
-                               size_t n) {
-  if (placement == KILN_WEIGHTS_IN_PLACE || size == 0 || !w->data)
-    return KILN_OK;
-  if (placement == KILN_WEIGHTS_AUTO &&
-      (size < AUTO_COPY_MIN_BYTES || !huge_pages_on_request()))
-    return KILN_OK;
+/* A huge-page copy, shared by the contexts whose weights have one id: a
+   process that runs one model on several contexts holds it once. */
+struct kiln_weights_copy {
+  uint64_t id, size;
+  void *pages;
+  size_t bytes; /* whole huge pages */
+  int users;
+  struct kiln_weights_copy *next;
+};
+static pthread_mutex_t copies_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kiln_weights_copy *copies;
+
+/* `size` bytes of `src` in read-only anonymous memory, huge pages asked
+   for; NULL when out of memory. */
+static struct kiln_weights_copy *make_copy(const void *src, uint64_t id, uint64_t size) {
+  struct kiln_weights_copy *c = (struct kiln_weights_copy *)calloc(1, sizeof *c);
+  if (!c)
+    return NULL;
   /* Whole huge pages, from a huge-page boundary. */
   size_t bytes = (size_t)((size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
   size_t reserved = bytes + HUGE_PAGE;
   void *raw = mmap(NULL, reserved, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) {
+    free(c);
+    return NULL;
+  }
+  uintptr_t start = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+  /* Give back the slack on both sides, so munmap(pages, bytes) is all. */
+  if (start > (uintptr_t)raw)
+    munmap(raw, start - (uintptr_t)raw);
+  if ((uintptr_t)raw + reserved > start + bytes)
+    munmap((void *)(start + bytes), (uintptr_t)raw + reserved - (start + bytes));
+  c->pages = (void *)start;
+  madvise(c->pages, bytes, MADV_HUGEPAGE); /* a hint: without it, still a copy */
+  memcpy(c->pages, src, size);
+  mprotect(c->pages, bytes, PROT_READ);
+  c->id = id;
+  c->size = size;
+  c->bytes = bytes;
+  return c;
+}
+
+kiln_status kiln_weights_place(kiln_weights *w, uint64_t id, uint64_t size, int32_t placement,
+                               char *msg, size_t n) {
+  if (placement == KILN_WEIGHTS_IN_PLACE || size == 0 || !w->data)
+    return KILN_OK;
+  if (placement == KILN_WEIGHTS_AUTO &&
+      (size < AUTO_COPY_MIN_BYTES || !huge_pages_on_request()))
+    return KILN_OK;
+  pthread_mutex_lock(&copies_lock);
+  struct kiln_weights_copy *c = copies;
+  while (c && (c->id != id || c->size != size))
+    c = c->next;
+  if (!c) {
+    c = make_copy(w->data, id, size);
+    if (c) {
+      c->next = copies;
+      copies = c;
+    }
+  }
+  if (c)
+    c->users++;
+  pthread_mutex_unlock(&copies_lock);
+  if (!c) {
     if (placement == KILN_WEIGHTS_AUTO)
       return KILN_OK;
     return fail(msg, n, KILN_ERROR_OUT_OF_MEMORY,
                 "cannot allocate %llu bytes for the weights' huge-page copy",
                 (unsigned long long)size);
   }
-  uintptr_t start = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-  /* Give back the slack on both sides, so munmap(copy, copy_size) is all. */
-  if (start > (uintptr_t)raw)
-    munmap(raw, start - (uintptr_t)raw);
-  if ((uintptr_t)raw + reserved > start + bytes)
-    munmap((void *)(start + bytes), (uintptr_t)raw + reserved - (start + bytes));
-  void *copy = (void *)start;
-  madvise(copy, bytes, MADV_HUGEPAGE); /* a hint: without it, still a copy */
-  memcpy(copy, w->data, size);
-  mprotect(copy, bytes, PROT_READ);
   /* The source is not read again: a weights file is unmapped; embedded
      weights are marked cold, so the kernel reclaims them first. Not
      MADV_DONTNEED: where the program's read-only data is anonymous memory
@@ -163,15 +208,24 @@ kiln_status kiln_weights_place(kiln_weights *w, uint64_t size, int32_t placement
       madvise((void *)from, to - from, MADV_COLD);
 #endif
   }
-  w->copy = copy;
-  w->copy_size = bytes;
-  w->data = copy;
+  w->copy = c;
+  w->data = c->pages;
   return KILN_OK;
 }
 
 void kiln_weights_close(kiln_weights *w) {
-  if (w->copy)
-    munmap(w->copy, w->copy_size);
+  if (w->copy) {
+    pthread_mutex_lock(&copies_lock);
+    struct kiln_weights_copy *c = w->copy, **at = &copies;
+    if (--c->users == 0) {
+      while (*at != c)
+        at = &(*at)->next;
+      *at = c->next;
+      munmap(c->pages, c->bytes);
+      free(c);
+    }
+    pthread_mutex_unlock(&copies_lock);
+  }
   if (w->mapping)
     munmap(w->mapping, w->mapping_size);
   memset(w, 0, sizeof *w);
