@@ -173,7 +173,7 @@ typedef struct kiln_options {
 
 /* Every run streams a model's weights from memory once. Reading them from
    memory mapped with 2 MiB pages instead of 4 KiB ones saves the TLB misses
-   (2-4% on BERT-base and GPT-2 small), at the price of one copy, shared by
+   (1-3% on BERT-base and GPT-2 small), at the price of one copy, shared by
    the contexts of one model in the process; the copy is read-only, a
    weights file is unmapped after it, and embedded weights are marked cold
    (the kernel reclaims them first). */
