@@ -3,14 +3,14 @@
  *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic] [--threads T]
  *
  * Times kiln's fp32 GEMM kernel (one thread, or T on the runtime's pool;
- * weights packed as kilnc packs them) on BERT-base's three GEMM shapes, M x N x K = 128x768x768,
- * 128x3072x768 and 128x768x3072, interleaved round by round with a
- * measurement of the FMA peak of the same vector width, and prints the
- * median GFLOP/s of each and the GEMM's share of the peak (of T cores). "warm" runs the
- * same weights again and again (they stay in L2/L3); "cold" cycles through
- * 256 MiB of copies, so every call streams its weights from memory, as a
- * model does. The machine is shared and noisy: only the interleaved
- * medians mean anything.
+ * weights packed as kilnc packs them) on BERT-base's three GEMM shapes,
+ * M x N x K = 128x768x768, 128x3072x768 and 128x768x3072, interleaved round
+ * by round with a measurement of the FMA peak of the same vector width, and
+ * prints the median GFLOP/s of each and the GEMM's share of the peak (of T
+ * cores). "warm" runs the same weights again and again (they stay in
+ * L2/L3); "cold" cycles through 256 MiB of copies, so every call streams
+ * its weights from memory, as a model does. The machine is shared and
+ * noisy: only the interleaved medians mean anything.
  *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"

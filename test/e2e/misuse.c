@@ -33,6 +33,26 @@ static void backwards_for(void *pool, kiln_task_fn fn, void *arg, int64_t count)
     fn(arg, i, i + 1);
 }
 
+/* Logits of one run of `m` created with `o`, on the caller's pool when
+   `own` is set; reports the context's thread count and weights placement. */
+static kiln_status run_once(const kiln_model *m, const kiln_options *o, int own,
+                            const int64_t *ids, float *logits, int32_t *threads,
+                            int32_t *placement) {
+  kiln_context *ctx;
+  kiln_status s = kiln_context_create(m, o, &ctx, NULL);
+  if (s != KILN_OK)
+    return s;
+  if (own)
+    kiln_context_set_parallel_for(ctx, backwards_for, NULL, 4);
+  *threads = kiln_context_num_threads(ctx);
+  *placement = kiln_context_weights_placement(ctx);
+  const void *in[1] = {ids};
+  void *out[1] = {logits};
+  s = kiln_run(ctx, in, 1, out, 1);
+  kiln_context_destroy(ctx);
+  return s;
+}
+
 /* Logits of one run with `threads` threads, or the caller's pool when
    `own` is set. */
 static kiln_status run_with(int32_t threads, int own, const int64_t *ids, float *logits,
@@ -40,18 +60,8 @@ static kiln_status run_with(int32_t threads, int own, const int64_t *ids, float 
   kiln_options o = {0};
   o.num_threads = threads;
   o.min_parallel_mflops = -1; /* split even this tiny model's kernels */
-  kiln_context *ctx;
-  kiln_status s = kiln_context_create(&emb_model, &o, &ctx, NULL);
-  if (s != KILN_OK)
-    return s;
-  if (own)
-    kiln_context_set_parallel_for(ctx, backwards_for, NULL, 4);
-  *used = kiln_context_num_threads(ctx);
-  const void *in[1] = {ids};
-  void *out[1] = {logits};
-  s = kiln_run(ctx, in, 1, out, 1);
-  kiln_context_destroy(ctx);
-  return s;
+  int32_t placement;
+  return run_once(&emb_model, &o, own, ids, logits, used, &placement);
 }
 
 /* Logits of one run of `m` with its weights placed as asked; 1 when the
@@ -61,15 +71,8 @@ static int run_placed_as(const kiln_model *m, const char *weights_path, int32_t 
   kiln_options o = {0};
   o.weights_path = weights_path;
   o.weights_placement = placement;
-  kiln_context *ctx;
-  if (kiln_context_create(m, &o, &ctx, NULL) != KILN_OK)
-    return 0;
-  const void *in[1] = {ids};
-  void *out[1] = {logits};
-  int ok = kiln_context_weights_placement(ctx) == expect &&
-           kiln_run(ctx, in, 1, out, 1) == KILN_OK;
-  kiln_context_destroy(ctx);
-  return ok;
+  int32_t threads, placed;
+  return run_once(m, &o, 0, ids, logits, &threads, &placed) == KILN_OK && placed == expect;
 }
 static int run_placed(const kiln_model *m, const char *weights_path, int32_t placement,
                       const int64_t *ids, float *logits) {
