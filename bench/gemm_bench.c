@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
   if (threads < 1)
     threads = 1;
   /* Every call splits, as a model's GEMMs of these sizes do. */
-  kiln_exec exec = {kiln_pool_parallel_for, kiln_pool_create(threads), threads, -1, NULL};
+  kiln_exec exec = {kiln_pool_parallel_for, kiln_pool_create(threads), threads, -1, NULL, NULL, 0};
   if (threads > 1 && !exec.pool) {
     fprintf(stderr, "cannot start %d threads\n", threads);
     return 1;
@@ -141,7 +141,7 @@ int main(int argc, char **argv) {
     for (int s = 0; s < 3; ++s) {
       int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
       kiln_gemm_args g = {1, m, n, k, a[s], 0, k, bp[s], 0, 0, NULL, NULL, 0, 0, c[s], 0, n,
-                          KILN_B_PACKED, KILN_ACT_NONE};
+                          KILN_B_PACKED, KILN_ACT_NONE, 0};
       double t[7];
       for (int i = 0; i < 7; ++i) {
         double t0 = now();

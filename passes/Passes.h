@@ -23,6 +23,7 @@ namespace kiln {
 inline constexpr llvm::StringLiteral kWeightsAttr = "kiln.weights";
 inline constexpr llvm::StringLiteral kWeightsSizeAttr = "kiln.weights_size";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "kiln.arena_size";
+inline constexpr llvm::StringLiteral kScratchPerThreadAttr = "kiln.scratch_per_thread";
 
 } // namespace kiln
 

@@ -203,6 +203,20 @@ def KilnSelectKernels : Pass<"kiln-select-kernels", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def KilnAlignKSplits : Pass<"kiln-align-k-splits", "mlir::ModuleOp"> {
+  let summary = "Split K over threads where the GEMM that wrote A split its columns";
+  let description = [{
+    Sets `k_split` on a `kiln_kernel.gemm` whose A is the result of a GEMM
+    with packed weights (through reshapes that keep the columns) and has at
+    least twice as many columns as the result: the kernel then splits K at
+    the bounds where the producer's threads split their columns, so each
+    thread reads the part of A it wrote, and sums the partial products. The
+    function gets `kiln.scratch_per_thread`, the bytes of partial product
+    each thread beyond the first needs (the runtime's kernel scratch).
+  }];
+  let dependentDialects = ["::kiln::kernel::KilnKernelDialect"];
+}
+
 def KilnLowerKernelCalls : Pass<"kiln-lower-kernel-calls", "mlir::ModuleOp"> {
   let summary = "Turn kiln_kernel ops on memrefs into calls of the kernel library";
   let description = [{

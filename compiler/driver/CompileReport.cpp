@@ -221,6 +221,10 @@ void CompileReport::printText(llvm::raw_ostream &os) const {
      << (arenaBytes ? humanBytes(*arenaBytes) + " (" + std::to_string(*arenaBytes) + " bytes)"
                     : std::string("not computed (the compile stopped before memory planning)"))
      << "\n";
+  if (scratchPerThreadBytes && *scratchPerThreadBytes)
+    os << "  scratch  " << humanBytes(*scratchPerThreadBytes) << " ("
+       << std::to_string(*scratchPerThreadBytes)
+       << " bytes) per thread beyond the first: partial products of GEMMs that split K\n";
 }
 
 static llvm::json::Object toJson(const OpCounts &c) {
@@ -263,6 +267,8 @@ void CompileReport::printJson(llvm::raw_ostream &os) const {
   root["ops_lowered"] = toJson(lowered);
   root["weights_bytes"] = weightsBytes ? llvm::json::Value((int64_t)*weightsBytes) : nullptr;
   root["arena_bytes"] = arenaBytes ? llvm::json::Value((int64_t)*arenaBytes) : nullptr;
+  root["scratch_per_thread_bytes"] =
+      scratchPerThreadBytes ? llvm::json::Value((int64_t)*scratchPerThreadBytes) : nullptr;
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }
 

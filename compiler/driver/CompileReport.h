@@ -50,6 +50,8 @@ struct CompileReport {
   std::vector<PassGroup> groups;
   std::vector<Fusion> fusions;
   std::optional<uint64_t> weightsBytes, arenaBytes;
+  /// Kernel scratch each thread beyond the first needs (GEMMs that split K).
+  std::optional<uint64_t> scratchPerThreadBytes;
 
   void printText(llvm::raw_ostream &os) const;
   void printJson(llvm::raw_ostream &os) const;

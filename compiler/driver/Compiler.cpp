@@ -248,13 +248,15 @@ int Job::produce() {
   auto weights = WeightsBlob::fromModule(*module);
   if (!weights)
     return error(weights.takeError());
-  uint64_t arena = 0;
+  uint64_t arena = 0, scratch = 0;
   std::vector<std::vector<int64_t>> entryArgShapes;
   for (auto f : module->getOps<func::FuncOp>()) {
     if (f.isExternal() || f.isPrivate())
       continue;
     if (auto a = f->getAttrOfType<IntegerAttr>(kArenaSizeAttr))
       arena = a.getInt();
+    if (auto a = f->getAttrOfType<IntegerAttr>(kScratchPerThreadAttr))
+      scratch = a.getInt();
     for (unsigned i = 0; i < f.getNumArguments(); ++i) {
       auto t = cast<MemRefType>(f.getArgument(i).getType());
       entryArgShapes.emplace_back(t.getShape().begin(), t.getShape().end());
@@ -263,6 +265,7 @@ int Job::produce() {
   }
   report.weightsBytes = weights->size();
   report.arenaBytes = arena;
+  report.scratchPerThreadBytes = scratch;
   {
     PassManager pm(&ctx);
     configureIRPrinting(pm);
@@ -275,6 +278,7 @@ int Job::produce() {
   facts.name = name;
   facts.signature = std::move(*signature);
   facts.arenaSize = arena;
+  facts.scratchPerThread = scratch;
   facts.entryArgShapes = std::move(entryArgShapes);
   facts.weightsSize = weights->size();
   facts.weightsId = weights->id();

@@ -39,7 +39,11 @@ llvm::Error writeModelHeader(const std::string &path, const ModelFacts &f,
      << (f.embedWeights ? "embedded in the object"
                         : "in " + n + ".weights (pass its path to " + n + "_create)")
      << ", " << f.weightsSize << " bytes\n"
-     << " * Arena: " << f.arenaSize << " bytes per context\n *\n"
+     << " * Arena: " << f.arenaSize << " bytes per context\n";
+  if (f.scratchPerThread)
+    os << " * Kernel scratch: " << f.scratchPerThread
+       << " bytes per thread beyond the first, allocated by the context\n";
+  os << " *\n"
      << " * Inputs and outputs are dense, row-major buffers:\n";
   auto table = [&](const char *kind, const std::vector<TensorSignature> &ts) {
     for (size_t i = 0; i < ts.size(); ++i)

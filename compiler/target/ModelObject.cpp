@@ -155,7 +155,7 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
   auto *infoTy = llvm::StructType::create(ctx, {ptrTy, i32, i32, ptrTy, i64, i64},
                                           "kiln_tensor_info");
   auto *modelTy = llvm::StructType::create(
-      ctx, {i32, i32, i32, i32, ptrTy, ptrTy, ptrTy, i64, i64, ptrTy, i64, ptrTy},
+      ctx, {i32, i32, i32, i32, ptrTy, ptrTy, ptrTy, i64, i64, ptrTy, i64, ptrTy, i64},
       "kiln_model");
   auto *name = llvm::ConstantDataArray::getString(ctx, facts.name);
   auto *nameVar = new llvm::GlobalVariable(*m, name->getType(), true,
@@ -179,7 +179,8 @@ buildModelModule(ModuleOp lowered, llvm::LLVMContext &ctx, const ModelFacts &fac
        tensorInfos(*m, facts.name + "__outputs", facts.signature.outputs, infoTy),
        llvm::ConstantInt::get(i64, facts.arenaSize),
        llvm::ConstantInt::get(i64, facts.weightsSize), weights,
-       llvm::ConstantInt::get(i64, facts.weightsId), entry});
+       llvm::ConstantInt::get(i64, facts.weightsId), entry,
+       llvm::ConstantInt::get(i64, facts.scratchPerThread)});
   auto *model = new llvm::GlobalVariable(*m, modelTy, true,
                                          llvm::GlobalValue::ExternalLinkage, desc,
                                          facts.name + "_model");

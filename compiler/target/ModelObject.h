@@ -22,6 +22,7 @@ struct ModelFacts {
   std::string name; // C identifier prefixing every symbol
   ModelSignature signature;
   uint64_t arenaSize = 0;
+  uint64_t scratchPerThread = 0;
   uint64_t weightsSize = 0;
   uint64_t weightsId = 0;
   bool embedWeights = true;

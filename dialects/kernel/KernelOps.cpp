@@ -76,6 +76,8 @@ LogicalResult GemmOp::verify() {
     return emitOpError("needs static shapes");
   int64_t m = c[c.size() - 2], n = c.back(), k = a.back();
   ArrayRef<int64_t> batch = c.drop_back(2);
+  if (int64_t split = getKSplitAttr().getInt(); split < 0)
+    return emitOpError("k_split is ") << split << "; expected 0 (none) or a column count";
   if (a[a.size() - 2] != m)
     return emitOpError("a ") << shapeStr(a) << " does not have the result's " << m << " rows";
   if (a.size() > c.size() || !batchCompatible(a.drop_back(2), batch))

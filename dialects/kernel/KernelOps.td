@@ -70,6 +70,11 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
     `[batch..., K, N]` (`row_major`) or `[batch..., N, K]` (`transposed`);
     `bias: [N]`; `residual` and `outs`: the result's shape `[batch..., M, N]`.
     Batch dims of `a` and `b` are either the result's or all 1 (broadcast).
+
+    `k_split = C` (> 0) says that the kernel which wrote `a` split its
+    columns over threads in contiguous shares of C-column units; the GEMM
+    then splits K over threads at the same bounds, so each thread multiplies
+    the columns it wrote, and sums the partial products after.
   }];
   let arguments = (ins KilnKernel_F32Shaped:$a, KilnKernel_F32Shaped:$b,
                        Optional<KilnKernel_F32Shaped>:$bias,
@@ -77,11 +82,13 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
                        KilnKernel_F32Shaped:$outs,
                        KilnKernel_BLayout:$b_layout,
                        DefaultValuedAttr<KilnKernel_Epilogue,
-                                         "::kiln::kernel::Activation::none">:$activation);
+                                         "::kiln::kernel::Activation::none">:$activation,
+                       DefaultValuedAttr<I64Attr, "0">:$k_split);
   let assemblyFormat = [{
     $a `,` $b $b_layout (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`residual` `(` $residual^ `:` type($residual) `)`)?
-    (`activation` `=` $activation^)? `outs` `(` $outs `:` type($outs) `)`
+    (`activation` `=` $activation^)? (`k_split` `=` $k_split^)?
+    `outs` `(` $outs `:` type($outs) `)`
     attr-dict `:` type($a) `,` type($b) (`->` type($results)^)?
   }];
 }

@@ -243,6 +243,7 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
     s.ptr(res ? &*res : nullptr), s.i64(*sr), s.i64(ldr);
     s.ptr(&*c), s.i64(*sc), s.i64(ldc);
     s.i32(static_cast<int32_t>(op.getBLayout())), s.i32(static_cast<int32_t>(op.getActivation()));
+    s.i64(op.getKSplit());
     call(b, loc, "kiln_k_gemm_f32", exec, s.materialize(func));
     return success();
   }

@@ -16,9 +16,10 @@
 extern "C" {
 #endif
 
-/* Bumped whenever kiln_model's or kiln_profile's layout changes (the
-   model's kernels write the profile); kilnc and the runtime must agree. */
-#define KILN_ABI_VERSION 3u
+/* Bumped whenever the layout of kiln_model, kiln_exec or kiln_profile
+   changes (the model's kernels read the exec and write the profile); kilnc
+   and the runtime must agree. */
+#define KILN_ABI_VERSION 4u
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
 typedef enum kiln_dtype {
@@ -116,6 +117,11 @@ typedef struct kiln_exec {
      0: the kernel library's default, negative: split everything (tests). */
   int32_t min_parallel_mflops;
   kiln_profile *profile; /* NULL: no profiling */
+  /* Memory one kernel call may use while it runs, 64-byte aligned: the
+     partial products of GEMMs that split K over threads. A kernel that
+     finds too little splits less (or not at all). */
+  void *scratch;
+  uint64_t scratch_bytes;
 } kiln_exec;
 
 /* Runs the compiled code. `buffers` holds the inputs, then the outputs, then
@@ -139,6 +145,9 @@ typedef struct kiln_model {
   /* Identifies the weights; a weights file must carry the same value. */
   uint64_t weights_id;
   kiln_entry_fn entry;
+  /* Kernel scratch (kiln_exec.scratch) each thread beyond the first needs:
+     the largest partial product of a GEMM that splits K over threads. */
+  uint64_t scratch_per_thread;
 } kiln_model;
 
 typedef struct kiln_context kiln_context;

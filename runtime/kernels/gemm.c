@@ -251,7 +251,11 @@ typedef struct gemm_plan {
   const tile_fn *tiles; /* by row count */
 } gemm_plan;
 
-static void run_unit(const gemm_plan *p, int64_t unit) {
+/* Computes unit `unit` (batch, panel, row block) over K columns [k_begin,
+   k_end) into `c` (rows ldc apart, batches c_batch apart), the epilogue
+   applied when `e_on` (the product is whole). */
+static void run_unit_range(const gemm_plan *p, int64_t unit, int64_t k_begin, int64_t k_end,
+                           float *c_base, int64_t c_batch, int64_t ldc, int e_on) {
   const kiln_gemm_args *g = p->g;
   int64_t mb = unit % p->mblocks;
   int64_t panel = unit / p->mblocks % p->panels;
@@ -262,12 +266,12 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
   int64_t m1 = m0 + p->mblock < g->m ? m0 + p->mblock : g->m;
   const float *a = g->a + bt * g->a_batch;
   const float *b = g->b + bt * g->b_batch;
-  float *c = g->c + bt * g->c_batch + j0;
+  float *c = c_base + bt * c_batch + j0;
   const float *r = g->r ? g->r + bt * g->r_batch + j0 : 0;
   float block[KC_RUNTIME * NR] __attribute__((aligned(64)));
   int64_t kb = p->kblock;
-  for (int64_t k0 = 0; k0 < g->k; k0 += kb) {
-    int64_t kc = g->k - k0 < kb ? g->k - k0 : kb;
+  for (int64_t k0 = k_begin; k0 < k_end; k0 += kb) {
+    int64_t kc = k_end - k0 < kb ? k_end - k0 : kb;
     const float *bp;
     if (g->b_layout == KILN_B_PACKED) {
       bp = b + panel * g->k * NR + k0 * NR;
@@ -275,7 +279,7 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
       pack_block(b, g->ldb, g->b_layout == KILN_B_TRANSPOSED, j0, cols, k0, kc, block);
       bp = block;
     }
-    int last = k0 + kc >= g->k;
+    int last = k0 + kc >= k_end;
     /* Packed weights come from memory once per model run: while the row
        tiles work on this block, they pull the next one (the next K block,
        else the next panel's first) toward L2, a slice each (non-temporally
@@ -283,9 +287,9 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
     const char *next = 0;
     int64_t nextLines = 0;
     if (g->b_layout == KILN_B_PACKED) {
-      int64_t nk0 = last ? 0 : k0 + kc, npanel = last ? panel + 1 : panel;
+      int64_t nk0 = last ? k_begin : k0 + kc, npanel = last ? panel + 1 : panel;
       if (npanel < p->panels) {
-        int64_t nkc = g->k - nk0 < kb ? g->k - nk0 : kb;
+        int64_t nkc = k_end - nk0 < kb ? k_end - nk0 : kb;
         next = (const char *)(b + npanel * g->k * NR + nk0 * NR);
         nextLines = nkc * NR * (int64_t)sizeof(float) / 64;
       }
@@ -296,16 +300,127 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
       epilogue e = {g->bias ? g->bias + j0 : 0, r ? r + i * g->ldr : 0, g->ldr,
                     g->activation};
       int64_t from = t * perTile, count = nextLines - from < perTile ? nextLines - from : perTile;
-      p->tiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * g->ldc, g->ldc, cols,
-                     k0 > 0, last ? &e : 0, next ? next + from * 64 : 0,
+      p->tiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * ldc, ldc, cols,
+                     k0 > k_begin, last && e_on ? &e : 0, next ? next + from * 64 : 0,
                      count > 0 ? count : 0);
     }
   }
 }
 
+static void run_unit(const gemm_plan *p, int64_t unit) {
+  run_unit_range(p, unit, 0, p->g->k, p->g->c, p->g->c_batch, p->g->ldc, 1);
+}
+
 static void gemm_task(void *arg, int64_t begin, int64_t end) {
   for (int64_t u = begin; u < end; ++u)
     run_unit((const gemm_plan *)arg, u);
+}
+
+/* K split over threads. When A's columns were written by a kernel whose
+   threads each wrote a contiguous share of them (a GEMM's panels, say), the
+   GEMM that reads A splits K at the same bounds: each thread multiplies the
+   columns it wrote itself, into its own partial product, and a second pass
+   sums the partials row by row and applies the epilogue. A then never moves
+   between cores. Moving it costs more than the sum when the cores sit far
+   apart (another CCD): the reads themselves, and the writer's next stores
+   to lines the reader still holds. */
+typedef struct split_plan {
+  gemm_plan p;     /* units of one slice */
+  int64_t units;   /* per slice */
+  int64_t slices;  /* one per thread */
+  int64_t chunks;  /* ceil(k / k_split): how the producer counted A's columns */
+  float *partial;  /* slices - 1 products, batch * m * n each, rows n apart */
+} split_plan;
+
+/* Slices split the producer's chunks as the pool splits a job's units: share
+   i of `count` is [count * i / threads, count * (i + 1) / threads). */
+static int64_t slice_k(const split_plan *s, int64_t slice) {
+  int64_t k = s->chunks * slice / s->slices * s->p.g->k_split;
+  return k < s->p.g->k ? k : s->p.g->k;
+}
+
+static void split_task(void *arg, int64_t begin, int64_t end) {
+  const split_plan *s = (const split_plan *)arg;
+  const kiln_gemm_args *g = s->p.g;
+  for (int64_t u = begin; u < end; ++u) {
+    int64_t slice = u / s->units;
+    if (slice == 0)
+      run_unit_range(&s->p, u % s->units, 0, slice_k(s, 1), g->c, g->c_batch, g->ldc, 0);
+    else
+      run_unit_range(&s->p, u % s->units, slice_k(s, slice), slice_k(s, slice + 1),
+                     s->partial + (slice - 1) * g->batch * g->m * g->n, g->m * g->n, g->n, 0);
+  }
+}
+
+/* Rows per task of the summing pass: the split the norms use, so that a
+   norm after this GEMM reads rows its thread summed. */
+#define SUM_ROWS 8
+
+static void sum_task(void *arg, int64_t begin, int64_t end) {
+  const split_plan *s = (const split_plan *)arg;
+  const kiln_gemm_args *g = s->p.g;
+  int64_t groups = (g->m + SUM_ROWS - 1) / SUM_ROWS, nv = g->n / KILN_VL * KILN_VL;
+  int64_t plane = g->batch * g->m * g->n;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t bt = t / groups, i0 = t % groups * SUM_ROWS;
+    int64_t i1 = i0 + SUM_ROWS < g->m ? i0 + SUM_ROWS : g->m;
+    for (int64_t i = i0; i < i1; ++i) {
+      float *c = g->c + bt * g->c_batch + i * g->ldc;
+      const float *part = s->partial + (bt * g->m + i) * g->n;
+      const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr : 0;
+      for (int64_t j = 0; j < g->n; j += KILN_VL) {
+        int64_t n = j < nv ? KILN_VL : g->n - j;
+        kv x = kv_load_partial(c + j, n, 0.0f);
+        for (int64_t sl = 1; sl < s->slices; ++sl)
+          x += kv_load_partial(part + (sl - 1) * plane + j, n, 0.0f);
+        if (g->bias)
+          x += kv_load_partial(g->bias + j, n, 0.0f);
+        if (g->activation != KILN_ACT_NONE)
+          x = kv_activate(x, g->activation);
+        if (r)
+          x += kv_load_partial(r + j, n, 0.0f);
+        kv_store_partial(c + j, x, n);
+      }
+    }
+  }
+}
+
+/* Runs the GEMM split over K when A says how it was written and the
+   context's scratch holds the partial products; 0 if not. */
+static int gemm_split_k(const kiln_exec *ex, const gemm_plan *base) {
+  const kiln_gemm_args *g = base->g;
+  int64_t threads = kiln_threads(ex);
+  if (g->k_split <= 0 || threads < 2 || !ex->scratch)
+    return 0;
+  int64_t chunks = (g->k + g->k_split - 1) / g->k_split;
+  int64_t plane = g->batch * g->m * g->n, bytes = plane * (int64_t)sizeof(float);
+  int64_t slices = threads < chunks ? threads : chunks;
+  if (bytes > 0 && (int64_t)(ex->scratch_bytes / (uint64_t)bytes) + 1 < slices)
+    slices = (int64_t)(ex->scratch_bytes / (uint64_t)bytes) + 1;
+  if (slices < 2)
+    return 0;
+  split_plan s = {*base, base->g->batch * base->panels, slices, chunks, (float *)ex->scratch};
+  /* K blocks sized for the longest slice. */
+  if (g->b_layout == KILN_B_PACKED) {
+    int64_t longest = 0;
+    for (int64_t i = 0; i < slices; ++i) {
+      int64_t len = slice_k(&s, i + 1) - slice_k(&s, i);
+      longest = len > longest ? len : longest;
+    }
+    int64_t blocks = (longest + KC_PACKED - 1) / KC_PACKED;
+    s.p.kblock = blocks > 0 ? (longest + blocks - 1) / blocks : KC_PACKED;
+  }
+  /* Rows split too when a slice has too few panels for its thread to
+     share with a thread that finished early. */
+  if (s.units < 4 && g->m > MR) {
+    int64_t tiles = (g->m + MR - 1) / MR, want = (4 + s.units - 1) / s.units;
+    s.p.mblock = (tiles + want - 1) / want * MR;
+    s.p.mblocks = (g->m + s.p.mblock - 1) / s.p.mblock;
+    s.units *= s.p.mblocks;
+  }
+  kiln_parallel(ex, split_task, &s, slices * s.units);
+  kiln_parallel(ex, sum_task, &s, g->batch * ((g->m + SUM_ROWS - 1) / SUM_ROWS));
+  return 1;
 }
 
 static void gemm(const kiln_exec *ex, const kiln_gemm_args *g);
@@ -343,6 +458,8 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
     p.kblock = (g->k + blocks - 1) / blocks;
     p.tiles = kTiles[nt_prefetch_fills_l2()];
   }
+  if (gemm_split_k(ex, &p))
+    return;
   /* Split rows too when (batch, panel) units are too few to keep every
      thread busy; blocks stay whole tiles. */
   int64_t threads = kiln_threads(ex), units = g->batch * p.panels;

@@ -45,7 +45,8 @@ extern "C" {
 /* C[b] = act(A[b] B[b] + bias) + R[b] for b < batch: A is [m, k] (rows lda
    apart), B as `b_layout` says (KILN_B_PACKED panels were written by kilnc
    for this ISA's NR), bias [n] or NULL, R [m, n] (rows ldr apart) or NULL,
-   C [m, n]. A batch stride of 0 broadcasts that operand. */
+   C [m, n]. A batch stride of 0 broadcasts that operand. C overlaps no
+   other operand (C receives partial sums before R is read). */
 typedef struct kiln_gemm_args {
   int64_t batch, m, n, k;
   const float *a;
@@ -59,6 +60,10 @@ typedef struct kiln_gemm_args {
   int64_t c_batch, ldc;
   int32_t b_layout;   /* enum kiln_b_layout */
   int32_t activation; /* enum kiln_activation */
+  /* > 0: A's columns were written by threads in contiguous shares of this
+     many columns each (the producer's units); K splits over threads at the
+     same bounds when the exec has scratch for the partial products. */
+  int64_t k_split;
 } kiln_gemm_args;
 
 KILN_KERNEL_API void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *args);

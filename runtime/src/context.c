@@ -20,6 +20,9 @@ struct kiln_context {
   kiln_parallel_for_fn parallel_for;
   void *pool;
   kiln_profile *profile;
+  /* Kernel scratch for num_threads threads (kiln_exec.scratch). */
+  void *scratch;
+  uint64_t scratch_bytes;
   char error[256];
 };
 
@@ -76,12 +79,24 @@ static int32_t resolve_placement(int32_t requested) {
   return KILN_WEIGHTS_AUTO;
 }
 
+/* Scratch for the kernels of `threads` threads. Without it (no memory) the
+   kernels split less, so a failed allocation only costs speed. */
+static void size_scratch(kiln_context *ctx, int32_t threads) {
+  uint64_t want = ctx->model->scratch_per_thread * (uint64_t)(threads > 1 ? threads - 1 : 0);
+  if (want == ctx->scratch_bytes)
+    return;
+  free(ctx->scratch);
+  ctx->scratch = want ? aligned_alloc(64, (size_t)((want + 63u) & ~(uint64_t)63u)) : NULL;
+  ctx->scratch_bytes = ctx->scratch ? want : 0;
+}
+
 /* Starts the context's own workers; falls back to one thread. */
 static void use_own_pool(kiln_context *ctx, int32_t threads) {
   ctx->own_pool = threads > 1 ? kiln_pool_create(threads) : NULL;
   ctx->num_threads = ctx->own_pool ? threads : 1;
   ctx->parallel_for = ctx->own_pool ? kiln_pool_parallel_for : run_inline;
   ctx->pool = ctx->own_pool;
+  size_scratch(ctx, ctx->num_threads);
 }
 
 kiln_status kiln_context_create(const kiln_model *model, const kiln_options *options,
@@ -167,6 +182,7 @@ void kiln_context_destroy(kiln_context *ctx) {
   kiln_pool_destroy(ctx->own_pool);
   if (ctx->owns_arena)
     free(ctx->arena);
+  free(ctx->scratch);
   kiln_weights_close(&ctx->weights);
   free(ctx);
 }
@@ -214,8 +230,8 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     }
     buffers[k++] = outputs[i];
   }
-  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, ctx->min_parallel_mflops,
-                    ctx->profile};
+  kiln_exec exec = {ctx->parallel_for, ctx->pool,    ctx->num_threads,  ctx->min_parallel_mflops,
+                    ctx->profile,      ctx->scratch, ctx->scratch_bytes};
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;
@@ -269,6 +285,7 @@ void kiln_context_set_parallel_for(kiln_context *ctx, kiln_parallel_for_fn fn, v
   ctx->parallel_for = fn;
   ctx->pool = pool;
   ctx->num_threads = num_threads > 0 ? num_threads : 1;
+  size_scratch(ctx, ctx->num_threads);
 }
 
 const char *kiln_status_string(kiln_status s) {

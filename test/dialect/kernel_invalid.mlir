@@ -9,6 +9,15 @@ func.func @packed_shape(%x: tensor<8x32xf32>, %w: tensor<1x32x48xf32>) -> tensor
 
 // -----
 
+func.func @gemm_k_split(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{k_split is -48; expected 0 (none) or a column count}}
+  %y = kiln_kernel.gemm %x, %w row_major k_split = -48 outs(%e : tensor<8x64xf32>) : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
 func.func @gemm_rows(%x: tensor<7x32xf32>, %w: tensor<32x64xf32>) -> tensor<8x64xf32> {
   %e = tensor.empty() : tensor<8x64xf32>
   // expected-error @+1 {{a [7x32] does not have the result's 8 rows}}

@@ -24,7 +24,9 @@ func.func @tensors(%x: tensor<1x8x32xf32>, %w: tensor<2x32x48xf32>, %b: tensor<6
 // CHECK-LABEL: func.func @memrefs
 // CHECK: kiln_kernel.gemm %arg0, %arg1 transposed outs(%arg2 : memref<3x4x5xf32>) : memref<3x4x6xf32>, memref<5x6xf32>
 // CHECK-NOT: ->
+// CHECK: kiln_kernel.gemm %arg0, %arg1 transposed k_split = 2 outs(%arg2 : memref<3x4x5xf32>) : memref<3x4x6xf32>, memref<5x6xf32>
 func.func @memrefs(%a: memref<3x4x6xf32>, %b: memref<5x6xf32>, %c: memref<3x4x5xf32>) {
   kiln_kernel.gemm %a, %b transposed outs(%c : memref<3x4x5xf32>) : memref<3x4x6xf32>, memref<5x6xf32>
+  kiln_kernel.gemm %a, %b transposed k_split = 2 outs(%c : memref<3x4x5xf32>) : memref<3x4x6xf32>, memref<5x6xf32>
   return
 }

@@ -75,7 +75,7 @@ void threadedFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
   for (auto &t : ts)
     t.join();
 }
-const kiln_exec kThreaded = {threadedFor, nullptr, 3, -1, nullptr};
+const kiln_exec kThreaded = {threadedFor, nullptr, 3, -1, nullptr, nullptr, 0};
 
 std::vector<float> randomVector(size_t n, std::mt19937 &rng, float lo = -1, float hi = 1) {
   std::uniform_real_distribution<float> d(lo, hi);
@@ -151,7 +151,8 @@ struct GemmCase {
   int32_t layout; // kiln_b_layout
   bool bias, residual, broadcastB;
   int32_t act;
-  int64_t pad; // extra row stride on A, C and R
+  int64_t pad;        // extra row stride on A, C and R
+  int64_t kSplit = 0; // kiln_gemm_args.k_split
 };
 
 void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19937 &rng) {
@@ -179,8 +180,9 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
     bBatch = 0;
   }
   kiln_gemm_args args = {g.batch, g.m, g.n, g.k, a.data(), g.m * lda, lda, bp, bBatch, ldb,
-                         g.bias ? bias.data() : nullptr, g.residual ? r.data() : nullptr,
-                         g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act};
+                         g.bias ? bias.data() : nullptr,
+                         g.residual ? r.data() : nullptr,
+                         g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act, g.kSplit};
   v.gemm(ex, &args);
   for (int64_t bt = 0; bt < g.batch; ++bt)
     for (int64_t i = 0; i < g.m; ++i)
@@ -261,6 +263,47 @@ TEST_P(Kernels, GemmOnThreadsMatchesOneThread) {
       if (HasFatalFailure())
         return;
     }
+}
+
+/// kThreaded with room for `slices` - 1 partial products of `plane` floats.
+struct ScratchExec {
+  std::vector<float> room;
+  kiln_exec ex;
+  ScratchExec(int64_t slices, int64_t plane)
+      : room((size_t)std::max<int64_t>((slices - 1) * plane, 1), NAN), ex(kThreaded) {
+    ex.scratch = room.data();
+    ex.scratch_bytes = (uint64_t)((slices - 1) * plane) * sizeof(float);
+  }
+};
+
+TEST_P(Kernels, GemmSplitOverKMatchesNaive) {
+  std::mt19937 rng(5);
+  const int64_t nr = GetParam().nr;
+  for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR}) {
+    bool packed = layout == KILN_B_PACKED;
+    for (GemmCase g : {
+             // Chunks of the producer's panel width; K not a multiple of it.
+             GemmCase{1, 37, 50, 7 * nr + 5, layout, true, true, true, KILN_ACT_GELU, 0, nr},
+             // Fewer chunks than threads: two slices.
+             GemmCase{1, 9, 20, 2 * nr, layout, true, false, true, KILN_ACT_RELU, 3, nr},
+             // One row, one column; chunks of one column.
+             GemmCase{1, 1, 1, 300, layout, false, true, true, 0, 0, 1},
+             GemmCase{1, 5, 1, 11, layout, true, false, true, KILN_ACT_GELU_TANH, 0, 1},
+             // Batches, strides, long slices (several K blocks each).
+             GemmCase{3, 13, 70, 5000, layout, true, true, packed, KILN_ACT_GELU, 4, 64},
+             // One chunk: nothing to split.
+             GemmCase{1, 8, 16, 40, layout, true, true, true, 0, 0, 64},
+         }) {
+      int64_t plane = g.batch * g.m * g.n;
+      // Room for every thread's slice, for two slices only, and for none.
+      for (int64_t slices : {3, 2, 1}) {
+        ScratchExec s(slices, plane);
+        runGemm(GetParam(), g, &s.ex, rng);
+        if (HasFatalFailure())
+          return;
+      }
+    }
+  }
 }
 
 TEST_P(Kernels, CompileTimePackingMatchesTheKernels) {
