@@ -21,7 +21,17 @@ static float *vec(int64_t n) {
   return v;
 }
 
-static int check_gemm(int64_t m, int64_t n, int64_t k, int layout, int act) {
+/* A pool of `threads` that runs the tasks in order on the calling thread:
+   enough for the kernels to split (over K, too, with the scratch). */
+static void in_order(void *pool, kiln_task_fn fn, void *arg, int64_t count) {
+  (void)pool;
+  for (int64_t i = 0; i < count; ++i)
+    fn(arg, i, i + 1);
+}
+
+/* With k_split > 0, on 3 threads with scratch for every slice. */
+static int check_gemm_split(int64_t m, int64_t n, int64_t k, int layout, int act,
+                            int64_t k_split) {
   int tb = layout == KILN_B_TRANSPOSED;
   float *a = vec(m * k), *b = vec(k * n), *bias = vec(n), *r = vec(m * n), *c = vec(m * n);
   float *bp = b;
@@ -29,8 +39,12 @@ static int check_gemm(int64_t m, int64_t n, int64_t k, int layout, int act) {
     bp = malloc(sizeof(float) * (size_t)(((n + KILN_GEMM_NR - 1) / KILN_GEMM_NR) * KILN_GEMM_NR * k + 1));
     KILN_KERNEL(pack_b_f32)(n, k, b, n, 0, bp);
   }
-  kiln_gemm_args g = {1, m, n, k, a, 0, k, bp, 0, tb ? k : n, bias, r, 0, n, c, 0, n, layout, act};
-  KILN_KERNEL(gemm_f32)(NULL, &g);
+  kiln_gemm_args g = {1,    m, n, k, a, 0, k,      bp,  0,      tb ? k : n,
+                      bias, r, 0, n, c, 0, n, layout, act, k_split};
+  float *scratch = vec(2 * m * n);
+  kiln_exec ex = {in_order, NULL, 3, -1, NULL, scratch, (uint64_t)(2 * m * n) * sizeof(float)};
+  KILN_KERNEL(gemm_f32)(k_split ? &ex : NULL, &g);
+  free(scratch);
   int bad = 0;
   for (int64_t i = 0; i < m && !bad; ++i)
     for (int64_t j = 0; j < n && !bad; ++j) {
@@ -56,6 +70,10 @@ static int check_gemm(int64_t m, int64_t n, int64_t k, int layout, int act) {
     free(bp);
   free(a), free(b), free(bias), free(r), free(c);
   return bad;
+}
+
+static int check_gemm(int64_t m, int64_t n, int64_t k, int layout, int act) {
+  return check_gemm_split(m, n, k, layout, act, 0);
 }
 
 static int check_attention(int64_t s, int64_t t, int64_t d, int64_t hq, int64_t hkv, int causal) {
@@ -110,6 +128,13 @@ int main(void) {
       for (int ik = 0; ik < 3; ++ik, ++cases)
         bad += check_gemm(ms[im], ns[in], ks[ik], cases % 3, (cases / 3) % 3);
   printf("gemm: %d cases, %d wrong\n", cases, bad);
+  int scases = 0, sbad = 0;
+  static const int64_t splits[][4] = {{17, 50, 300, KILN_GEMM_NR}, {9, 13, 7, 1}, {1, 1, 300, 5},
+                                      {8, 12, 2 * KILN_GEMM_NR, KILN_GEMM_NR}};
+  for (int i = 0; i < 4; ++i, ++scases)
+    sbad += check_gemm_split(splits[i][0], splits[i][1], splits[i][2], i % 3, i % 3, splits[i][3]);
+  printf("gemm split over K: %d cases, %d wrong\n", scases, sbad);
+  bad += sbad;
   int acases = 0, abad = 0;
   static const int64_t shapes[][6] = {{1, 1, 8, 1, 1, 0}, {5, 5, 8, 2, 2, 0}, {33, 70, 16, 4, 2, 1},
                                       {70, 70, 36, 2, 1, 1}, {7, 130, 64, 2, 2, 0}};
