@@ -1,10 +1,12 @@
 /*===- gemm_bench.c - the GEMM kernel against the machine's FMA peak -------===
  *
  *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic] [--threads T]
+ *                   [--shape MxNxK ...]
  *
  * Times kiln's fp32 GEMM kernel (one thread, or T on the runtime's pool;
  * weights packed as kilnc packs them) on BERT-base's three GEMM shapes,
- * M x N x K = 128x768x768, 128x3072x768 and 128x768x3072, interleaved round
+ * M x N x K = 128x768x768, 128x3072x768 and 128x768x3072 (or up to eight
+ * given with --shape), interleaved round
  * by round with a measurement of the FMA peak of the same vector width, and
  * prints the median GFLOP/s of each and the GEMM's share of the peak (of T
  * cores). "warm" runs the same weights again and again (they stay in
@@ -65,8 +67,17 @@ int main(int argc, char **argv) {
   int rounds = 15;
   const char *want = NULL;
   int threads = 1;
+  enum { MAX_SHAPES = 8 };
+  int64_t shapes[MAX_SHAPES][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
+  int nshapes = 3, given = 0;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+    long long m, n, k;
+    if (!strcmp(argv[i], "--shape") && i + 1 < argc && given < MAX_SHAPES &&
+        sscanf(argv[i + 1], "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0) {
+      shapes[given][0] = m, shapes[given][1] = n, shapes[given][2] = k;
+      nshapes = ++given;
+      ++i;
+    } else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
       rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
       want = argv[++i];
@@ -74,8 +85,9 @@ int main(int argc, char **argv) {
       threads = atoi(argv[++i]);
     else {
       fprintf(stderr,
-              "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T]\n",
-              argv[0]);
+              "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T] "
+              "[--shape MxNxK (up to %d)]\n",
+              argv[0], (int)MAX_SHAPES);
       return 2;
     }
   }
@@ -101,14 +113,13 @@ int main(int argc, char **argv) {
     return 1;
   }
   const kiln_exec *ex = threads > 1 ? &exec : NULL;
-  static const int64_t shapes[3][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
-  float *a[3], *bp[3], *c[3];
+  float *a[MAX_SHAPES], *bp[MAX_SHAPES], *c[MAX_SHAPES];
   /* Copies of the weights for the cold runs: more than any last-level cache. */
   enum { COLD_BYTES = 256 << 20 };
-  int copies[3];
-  float **cold[3];
+  int copies[MAX_SHAPES];
+  float **cold[MAX_SHAPES];
   srand(1);
-  for (int s = 0; s < 3; ++s) {
+  for (int s = 0; s < nshapes; ++s) {
     int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
     int64_t panels = (n + v->nr - 1) / v->nr;
     float *b = malloc(sizeof(float) * k * n);
@@ -129,16 +140,16 @@ int main(int argc, char **argv) {
       memcpy(cold[s][i], bp[s], bytes);
     }
   }
-  double *peak = malloc(sizeof(double) * rounds), *gf[3], *gc[3];
-  for (int s = 0; s < 3; ++s) {
+  double *peak = malloc(sizeof(double) * rounds), *gf[MAX_SHAPES], *gc[MAX_SHAPES];
+  for (int s = 0; s < nshapes; ++s) {
     gf[s] = malloc(sizeof(double) * rounds);
     gc[s] = malloc(sizeof(double) * rounds);
   }
-  int next[3] = {0, 0, 0};
+  int next[MAX_SHAPES] = {0};
   v->peak(20000000); /* warm up the clocks */
   for (int r = 0; r < rounds; ++r) {
     peak[r] = v->peak(20000000);
-    for (int s = 0; s < 3; ++s) {
+    for (int s = 0; s < nshapes; ++s) {
       int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
       kiln_gemm_args g = {1, m, n, k, a[s], 0, k, bp[s], 0, 0, NULL, NULL, 0, 0, c[s], 0, n,
                           KILN_B_PACKED, KILN_ACT_NONE, 0};
@@ -166,7 +177,7 @@ int main(int argc, char **argv) {
   if (threads > 1)
     printf("shares below are of %d x the peak: %.1f GFLOP/s\n", threads, p);
   printf("M x N x K        warm weights               cold weights\n");
-  for (int s = 0; s < 3; ++s) {
+  for (int s = 0; s < nshapes; ++s) {
     double g = median(gf[s], rounds), gcold = median(gc[s], rounds);
     printf("%4lldx%-4lldx%-4lld  %6.1f GFLOP/s %5.1f%% of peak  %6.1f GFLOP/s %5.1f%% of peak\n",
            (long long)shapes[s][0], (long long)shapes[s][1], (long long)shapes[s][2], g,
