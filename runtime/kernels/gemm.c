@@ -10,7 +10,9 @@
  * Work splits over (batch, panel) and, when that leaves threads idle, over
  * row blocks too. Within one unit the K blocks run outermost, so the B block
  * stays in L1/L2 while every row tile of A streams past it, and each tile
- * prefetches a slice of the next block, which comes from memory.
+ * prefetches a slice of the next block, which comes from memory. A GEMM
+ * told how the threads wrote its A (k_split) splits K over them instead and
+ * sums the partial products after (gemm_split_k).
  *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"
