@@ -230,8 +230,8 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     }
     buffers[k++] = outputs[i];
   }
-  kiln_exec exec = {ctx->parallel_for, ctx->pool,    ctx->num_threads,  ctx->min_parallel_mflops,
-                    ctx->profile,      ctx->scratch, ctx->scratch_bytes};
+  kiln_exec exec = {ctx->parallel_for, ctx->pool, ctx->num_threads, ctx->min_parallel_mflops,
+                    ctx->profile, ctx->scratch, ctx->scratch_bytes};
   buffers[k++] = (void *)(uintptr_t)ctx->weights.data;
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;
