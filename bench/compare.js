@@ -105,5 +105,13 @@ function line(r) {
     console.log(line(r));
     results.push(r);
   }
+  // How each side scales from one thread. Each thread count was its own
+  // interleaved run, so this is rougher than the ratios above.
+  const one = results.find(r => r.threads === 1);
+  for (const r of results)
+    if (one && r.threads > 1)
+      console.log(`${r.model}, 1 -> ${r.threads} threads: ` +
+                  `kiln ${(one.kiln_median_ms / r.kiln_median_ms).toFixed(2)}x, ` +
+                  `onnxruntime ${(one.ort_median_ms / r.ort_median_ms).toFixed(2)}x`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(results, null, 2));
 })().catch(e => { console.error(e); process.exit(1); });
