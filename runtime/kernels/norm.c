@@ -1,7 +1,8 @@
 /*===- norm.c - LayerNorm and RMSNorm, with the residual add fused ---------===
  *
- * One pass computes the row (x + skip, stored to `sum` when asked) and its
- * statistics, a second normalises. LayerNorm takes the variance of the
+ * Passes over each row: its mean (LayerNorm), its variance, then the
+ * normalised row. With a skip, x + skip is stored to `sum` first when asked
+ * for, else added as the passes read. LayerNorm takes the variance of the
  * centred row (two passes over a row that sits in L1), as the reference
  * lowering does, rather than E[x^2] - E[x]^2, which cancels.
  *
@@ -19,53 +20,74 @@
 #define ROWS_PER_TASK 8
 #define PARALLEL_ELEMENTS (1 << 15)
 
+/* Element j of the row being normalised: x, or x + s with a skip. */
+KILN_INLINE kv row_vec(const float *x, const float *s, const int skip, int64_t j) {
+  return skip ? kv_load(x + j) + kv_load(s + j) : kv_load(x + j);
+}
+KILN_INLINE float row_at(const float *x, const float *s, const int skip, int64_t j) {
+  return skip ? x[j] + s[j] : x[j];
+}
+
+/* Normalises one row of x (+ s when `skip`) into y. Inlined with `skip`
+   constant, so a residual add that nothing else reads costs no store. */
+KILN_INLINE void norm_row(const kiln_norm_args *a, const float *x, const float *s,
+                          const int skip, float *y) {
+  int64_t n = a->cols, nv = n / KILN_VL * KILN_VL, j;
+  kv acc = kv_splat(0.0f);
+  float tail = 0.0f, mean = 0.0f;
+  if (!a->rms) {
+    for (j = 0; j < nv; j += KILN_VL)
+      acc += row_vec(x, s, skip, j);
+    for (; j < n; ++j)
+      tail += row_at(x, s, skip, j);
+    mean = (kv_hsum(acc) + tail) / (float)n;
+    acc = kv_splat(0.0f);
+    tail = 0.0f;
+  }
+  kv mv = kv_splat(mean);
+  for (j = 0; j < nv; j += KILN_VL) {
+    kv c = row_vec(x, s, skip, j) - mv;
+    acc = kv_fma(c, c, acc);
+  }
+  for (; j < n; ++j) {
+    float c = row_at(x, s, skip, j) - mean;
+    tail += c * c;
+  }
+  float var = (kv_hsum(acc) + tail) / (float)n;
+  float inv = 1.0f / sqrtf(var + a->epsilon);
+  kv iv = kv_splat(inv);
+  for (j = 0; j < nv; j += KILN_VL) {
+    kv v = (row_vec(x, s, skip, j) - mv) * iv * kv_load(a->gamma + j);
+    if (a->beta)
+      v += kv_load(a->beta + j);
+    kv_store(y + j, v);
+  }
+  for (; j < n; ++j)
+    y[j] = (row_at(x, s, skip, j) - mean) * inv * a->gamma[j] + (a->beta ? a->beta[j] : 0.0f);
+}
+
 static void norm_rows(void *arg, int64_t begin, int64_t end) {
   const kiln_norm_args *a = (const kiln_norm_args *)arg;
-  int64_t n = a->cols, nv = n / KILN_VL * KILN_VL;
+  int64_t n = a->cols;
   for (int64_t row = begin * ROWS_PER_TASK; row < end * ROWS_PER_TASK && row < a->rows; ++row) {
     const float *x = a->x + row * a->ldx;
     float *y = a->y + row * a->ldy;
-    /* With skip, the sum goes to `sum` (or to y) and is read back from there. */
-    if (a->skip) {
-      const float *s = a->skip + row * a->ldskip;
-      float *dst = a->sum ? a->sum + row * a->ldsum : y;
+    if (!a->skip) {
+      norm_row(a, x, 0, 0, y);
+    } else if (!a->sum) {
+      /* x + skip read as it goes: written nowhere, read three times from L1. */
+      norm_row(a, x, a->skip + row * a->ldskip, 1, y);
+    } else {
+      /* The sum is an output (the residual stream of pre-norm models). */
+      const float *sk = a->skip + row * a->ldskip;
+      float *sum = a->sum + row * a->ldsum;
       int64_t j = 0;
-      for (; j < nv; j += KILN_VL)
-        kv_store(dst + j, kv_load(x + j) + kv_load(s + j));
+      for (; j + KILN_VL <= n; j += KILN_VL)
+        kv_store(sum + j, kv_load(x + j) + kv_load(sk + j));
       for (; j < n; ++j)
-        dst[j] = x[j] + s[j];
-      x = dst;
+        sum[j] = x[j] + sk[j];
+      norm_row(a, sum, 0, 0, y);
     }
-    kv acc = kv_splat(0.0f);
-    float tail = 0.0f, mean = 0.0f;
-    int64_t j = 0;
-    if (!a->rms) {
-      for (j = 0; j < nv; j += KILN_VL)
-        acc += kv_load(x + j);
-      for (; j < n; ++j)
-        tail += x[j];
-      mean = (kv_hsum(acc) + tail) / (float)n;
-      acc = kv_splat(0.0f);
-      tail = 0.0f;
-    }
-    kv mv = kv_splat(mean);
-    for (j = 0; j < nv; j += KILN_VL) {
-      kv c = kv_load(x + j) - mv;
-      acc = kv_fma(c, c, acc);
-    }
-    for (; j < n; ++j)
-      tail += (x[j] - mean) * (x[j] - mean);
-    float var = (kv_hsum(acc) + tail) / (float)n;
-    float inv = 1.0f / sqrtf(var + a->epsilon);
-    kv iv = kv_splat(inv);
-    for (j = 0; j < nv; j += KILN_VL) {
-      kv v = (kv_load(x + j) - mv) * iv * kv_load(a->gamma + j);
-      if (a->beta)
-        v += kv_load(a->beta + j);
-      kv_store(y + j, v);
-    }
-    for (; j < n; ++j)
-      y[j] = (x[j] - mean) * inv * a->gamma[j] + (a->beta ? a->beta[j] : 0.0f);
   }
 }
 
