@@ -75,7 +75,7 @@ static void norm_rows(void *arg, int64_t begin, int64_t end) {
     if (!a->skip) {
       norm_row(a, x, 0, 0, y);
     } else if (!a->sum) {
-      /* x + skip read as it goes: written nowhere, read three times from L1. */
+      /* x + skip added as each pass reads the row (in L1): stored nowhere. */
       norm_row(a, x, a->skip + row * a->ldskip, 1, y);
     } else {
       /* The sum is an output (the residual stream of pre-norm models). */

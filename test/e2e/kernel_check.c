@@ -39,12 +39,16 @@ static int check_gemm_split(int64_t m, int64_t n, int64_t k, int layout, int act
     bp = malloc(sizeof(float) * (size_t)(((n + KILN_GEMM_NR - 1) / KILN_GEMM_NR) * KILN_GEMM_NR * k + 1));
     KILN_KERNEL(pack_b_f32)(n, k, b, n, 0, bp);
   }
-  kiln_gemm_args g = {1,    m, n, k, a, 0, k,      bp,  0,      tb ? k : n,
-                      bias, r, 0, n, c, 0, n, layout, act, k_split};
-  float *scratch = vec(2 * m * n);
-  kiln_exec ex = {in_order, NULL, 3, -1, NULL, scratch, (uint64_t)(2 * m * n) * sizeof(float)};
-  KILN_KERNEL(gemm_f32)(k_split ? &ex : NULL, &g);
-  free(scratch);
+  kiln_gemm_args g = {1, m, n, k, a, 0, k, bp, 0, tb ? k : n, bias, r, 0, n, c, 0, n,
+                      layout, act, k_split};
+  if (k_split) {
+    float *scratch = malloc(sizeof(float) * (size_t)(2 * m * n));
+    kiln_exec ex = {in_order, NULL, 3, -1, NULL, scratch, (uint64_t)(2 * m * n) * sizeof(float)};
+    KILN_KERNEL(gemm_f32)(&ex, &g);
+    free(scratch);
+  } else {
+    KILN_KERNEL(gemm_f32)(NULL, &g);
+  }
   int bad = 0;
   for (int64_t i = 0; i < m && !bad; ++i)
     for (int64_t j = 0; j < n && !bad; ++j) {
