@@ -180,8 +180,7 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
     bBatch = 0;
   }
   kiln_gemm_args args = {g.batch, g.m, g.n, g.k, a.data(), g.m * lda, lda, bp, bBatch, ldb,
-                         g.bias ? bias.data() : nullptr,
-                         g.residual ? r.data() : nullptr,
+                         g.bias ? bias.data() : nullptr, g.residual ? r.data() : nullptr,
                          g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act, g.kSplit};
   v.gemm(ex, &args);
   for (int64_t bt = 0; bt < g.batch; ++bt)
