@@ -35,6 +35,16 @@ kiln_model stubModel(uint64_t scratchPerThread) {
 
 void inlineFor(void *, kiln_task_fn fn, void *arg, int64_t count) { fn(arg, 0, count); }
 
+/// A context of `m` on `threads` threads of its own, or null (reported).
+kiln_context *createOnThreads(const kiln_model &m, int32_t threads) {
+  kiln_options o{};
+  o.num_threads = threads;
+  kiln_context *ctx = nullptr;
+  kiln_error err;
+  EXPECT_EQ(kiln_context_create(&m, &o, &ctx, &err), KILN_OK) << err.message;
+  return ctx;
+}
+
 /// Runs `ctx` once and returns the exec its model saw.
 kiln_exec runOnce(kiln_context *ctx) {
   seen = {};
@@ -44,10 +54,8 @@ kiln_exec runOnce(kiln_context *ctx) {
 
 TEST(Context, ScratchCoversEveryThreadBeyondTheFirst) {
   kiln_model m = stubModel(1000);
-  kiln_options o{};
-  o.num_threads = 3;
-  kiln_context *ctx = nullptr;
-  ASSERT_EQ(kiln_context_create(&m, &o, &ctx, nullptr), KILN_OK);
+  kiln_context *ctx = createOnThreads(m, 3);
+  ASSERT_NE(ctx, nullptr);
   kiln_exec ex = runOnce(ctx);
   EXPECT_EQ(ex.num_threads, 3);
   EXPECT_EQ(ex.scratch_bytes, 2000u);
@@ -72,10 +80,8 @@ TEST(Context, ScratchCoversEveryThreadBeyondTheFirst) {
 
 TEST(Context, NoScratchForModelsThatSplitNoK) {
   kiln_model m = stubModel(0);
-  kiln_options o{};
-  o.num_threads = 4;
-  kiln_context *ctx = nullptr;
-  ASSERT_EQ(kiln_context_create(&m, &o, &ctx, nullptr), KILN_OK);
+  kiln_context *ctx = createOnThreads(m, 4);
+  ASSERT_NE(ctx, nullptr);
   kiln_exec ex = runOnce(ctx);
   EXPECT_EQ(ex.scratch_bytes, 0u);
   EXPECT_EQ(ex.scratch, nullptr);
