@@ -10,8 +10,12 @@ named op and none of each `!op`. The expectations follow what ONNX
 Runtime's own fusion tests assert for these graphs (see the comments in FILE).
 
 With --numerics each model is also compiled at -O0 (no graph optimizer) and
--O2, run on seeded random inputs, and the two outputs compared within 1e-5
-(absolute, plus 1e-5 relative): fusion must not change the results. Models
+-O2, run on seeded random inputs, and the two outputs compared within 5e-5
+(absolute, plus 5e-5 relative): fusion must not change the results. A wrong
+fusion is off by far more; two correct fp32 summation orders are not:
+stories260K's logits differ by up to 2e-5 between -O0 and -O2, and each is
+1.2-1.6e-5 from ONNX Runtime's (every other graph here agrees within 8e-6).
+Models
 with float16 outputs are compared within 2^-8 instead (8 half-precision ulps):
 their unfused form rounds every intermediate to float16, the fused op rounds
 once, so the two differ by float16 rounding, not by a wrong fusion.
@@ -79,10 +83,10 @@ def random_inputs(model_path, work, tag):
 
 
 def tolerance(model_path):
-    """1e-5 for full-precision outputs; 2^-8 when an output is float16."""
+    """5e-5 for full-precision outputs; 2^-8 when an output is float16."""
     m = onnx.load(model_path, load_external_data=False)
     half = any(o.type.tensor_type.elem_type == onnx.TensorProto.FLOAT16 for o in m.graph.output)
-    return "%g" % (2.0 ** -8 if half else 1e-5)
+    return "%g" % (2.0 ** -8 if half else 5e-5)
 
 
 def check(args, model, want, absent):
