@@ -15,6 +15,7 @@
  * noisy: only the interleaved medians mean anything.
  *
  *===----------------------------------------------------------------------===*/
+#include "bench_util.h"
 #include "kiln_kernels.h"
 #include "thread_pool.h"
 
@@ -38,22 +39,6 @@ typedef struct variant {
   void (*pack)(int64_t, int64_t, const float *, int64_t, int32_t, float *);
   double (*peak)(int64_t);
 } variant;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return v[n / 2];
-}
 
 int main(int argc, char **argv) {
   variant all[] = {
@@ -155,22 +140,22 @@ int main(int argc, char **argv) {
                           KILN_B_PACKED, KILN_ACT_NONE, 0};
       double t[7];
       for (int i = 0; i < 7; ++i) {
-        double t0 = now();
+        double t0 = bench_now();
         v->gemm(ex, &g);
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
       }
-      gf[s][r] = 2.0 * m * n * k / median(t, 7) / 1e9;
+      gf[s][r] = 2.0 * m * n * k / bench_median(t, 7) / 1e9;
       for (int i = 0; i < 7; ++i) {
         g.b = cold[s][next[s]];
         next[s] = (next[s] + 1) % copies[s];
-        double t0 = now();
+        double t0 = bench_now();
         v->gemm(ex, &g);
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
       }
-      gc[s][r] = 2.0 * m * n * k / median(t, 7) / 1e9;
+      gc[s][r] = 2.0 * m * n * k / bench_median(t, 7) / 1e9;
     }
   }
-  double p1 = median(peak, rounds), p = p1 * threads;
+  double p1 = bench_median(peak, rounds), p = p1 * threads;
   printf("GEMM kernel (%s, %d thread%s), %d interleaved rounds\n", v->name, threads,
          threads > 1 ? "s" : "", rounds);
   printf("FMA peak: %.1f GFLOP/s (median)\n", p1);
@@ -178,7 +163,7 @@ int main(int argc, char **argv) {
     printf("shares below are of %d x the peak: %.1f GFLOP/s\n", threads, p);
   printf("M x N x K        warm weights               cold weights\n");
   for (int s = 0; s < nshapes; ++s) {
-    double g = median(gf[s], rounds), gcold = median(gc[s], rounds);
+    double g = bench_median(gf[s], rounds), gcold = bench_median(gc[s], rounds);
     printf("%4lldx%-4lldx%-4lld  %6.1f GFLOP/s %5.1f%% of peak  %6.1f GFLOP/s %5.1f%% of peak\n",
            (long long)shapes[s][0], (long long)shapes[s][1], (long long)shapes[s][2], g,
            100.0 * g / p, gcold, 100.0 * gcold / p);

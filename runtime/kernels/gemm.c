@@ -354,8 +354,9 @@ static void split_task(void *arg, int64_t begin, int64_t end) {
   }
 }
 
-/* Rows per task of the summing pass: the split the norms use, so that a
-   norm after this GEMM reads rows its thread summed. */
+/* Rows per task of the summing pass, shared out as the norms share theirs
+   (kiln_parallel_shares), so that a norm after this GEMM reads rows its
+   thread summed. */
 #define SUM_ROWS 8
 
 static void sum_task(void *arg, int64_t begin, int64_t end) {
@@ -421,7 +422,7 @@ static int gemm_split_k(const kiln_exec *ex, const gemm_plan *base) {
     s.units *= s.p.mblocks;
   }
   kiln_parallel(ex, split_task, &s, slices * s.units);
-  kiln_parallel(ex, sum_task, &s, g->batch * ((g->m + SUM_ROWS - 1) / SUM_ROWS));
+  kiln_parallel_shares(ex, sum_task, &s, g->batch * ((g->m + SUM_ROWS - 1) / SUM_ROWS));
   return 1;
 }
 

@@ -16,7 +16,10 @@
 /* Rows per parallel task. Threads only pay off past a few tens of thousands
    of elements: a norm is a few passes over its rows, so tiny ones (a decoder
    step, stories260K) run on the calling thread. Larger ones split, which
-   also splits the fetching of rows that another core's GEMM tiles wrote. */
+   also splits the fetching of rows that another core's GEMM tiles wrote:
+   one share of whole tasks per thread (kiln_parallel_shares), the split the
+   K-split GEMM's summing pass uses too, so a norm's thread finds the rows
+   that it summed, and the residual it stored last time, in its own cache. */
 #define ROWS_PER_TASK 8
 #define PARALLEL_ELEMENTS (1 << 15)
 
@@ -28,32 +31,44 @@ KILN_INLINE float row_at(const float *x, const float *s, const int skip, int64_t
   return skip ? x[j] + s[j] : x[j];
 }
 
+/* The sum over whole vectors [0, nv) of the row's (element - c), squared
+   when `square`, in four chains: one chain would wait out the add's latency
+   at every vector. */
+KILN_INLINE kv row_sum(const float *x, const float *s, const int skip, int64_t nv, kv c,
+                       const int square) {
+  kv acc[4] = {kv_splat(0.0f), kv_splat(0.0f), kv_splat(0.0f), kv_splat(0.0f)};
+  int64_t j = 0;
+  for (; j + 4 * KILN_VL <= nv; j += 4 * KILN_VL)
+    KILN_UNROLL
+    for (int u = 0; u < 4; ++u) {
+      kv d = row_vec(x, s, skip, j + u * KILN_VL) - c;
+      acc[u] = square ? kv_fma(d, d, acc[u]) : acc[u] + d;
+    }
+  for (; j < nv; j += KILN_VL) {
+    kv d = row_vec(x, s, skip, j) - c;
+    acc[0] = square ? kv_fma(d, d, acc[0]) : acc[0] + d;
+  }
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 /* Normalises one row of x (+ s when `skip`) into y. Inlined with `skip`
    constant, so a residual add that nothing else reads costs no store. */
 KILN_INLINE void norm_row(const kiln_norm_args *a, const float *x, const float *s,
                           const int skip, float *y) {
   int64_t n = a->cols, nv = n / KILN_VL * KILN_VL, j;
-  kv acc = kv_splat(0.0f);
   float tail = 0.0f, mean = 0.0f;
   if (!a->rms) {
-    for (j = 0; j < nv; j += KILN_VL)
-      acc += row_vec(x, s, skip, j);
-    for (; j < n; ++j)
+    for (j = nv; j < n; ++j)
       tail += row_at(x, s, skip, j);
-    mean = (kv_hsum(acc) + tail) / (float)n;
-    acc = kv_splat(0.0f);
+    mean = (kv_hsum(row_sum(x, s, skip, nv, kv_splat(0.0f), 0)) + tail) / (float)n;
     tail = 0.0f;
   }
   kv mv = kv_splat(mean);
-  for (j = 0; j < nv; j += KILN_VL) {
-    kv c = row_vec(x, s, skip, j) - mv;
-    acc = kv_fma(c, c, acc);
-  }
-  for (; j < n; ++j) {
+  for (j = nv; j < n; ++j) {
     float c = row_at(x, s, skip, j) - mean;
     tail += c * c;
   }
-  float var = (kv_hsum(acc) + tail) / (float)n;
+  float var = (kv_hsum(row_sum(x, s, skip, nv, mv, 1)) + tail) / (float)n;
   float inv = 1.0f / sqrtf(var + a->epsilon);
   kv iv = kv_splat(inv);
   for (j = 0; j < nv; j += KILN_VL) {
@@ -99,6 +114,6 @@ void KILN_KERNEL(norm_f32)(const kiln_exec *ex, const kiln_norm_args *a) {
   if (a->rows * a->cols < PARALLEL_ELEMENTS)
     norm_rows((void *)(uintptr_t)a, 0, tasks);
   else
-    kiln_parallel(ex, norm_rows, (void *)(uintptr_t)a, tasks);
+    kiln_parallel_shares(ex, norm_rows, (void *)(uintptr_t)a, tasks);
   kiln_profile_end(ex, t0, KILN_PROFILE_NORM, 0, a->rows, a->cols, 0, 0, 0);
 }

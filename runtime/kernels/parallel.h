@@ -34,6 +34,40 @@ static inline void kiln_parallel(const kiln_exec *ex, kiln_task_fn fn, void *arg
     fn(arg, 0, count);
 }
 
+/* fn over [0, count) in one contiguous share per thread, share i being
+   [count * i / T, count * (i + 1) / T) as the pool splits a job: for
+   memory-bound passes over rows (norms, the K-split sum) that should find
+   their rows in the cache of the thread that last wrote them. Handing the
+   pool `count` units instead lets a thread that starts a few microseconds
+   late lose some of them to the other, which then fetches those rows from
+   the other core. */
+typedef struct kiln_shares {
+  kiln_task_fn fn;
+  void *arg;
+  int64_t count, threads;
+} kiln_shares;
+
+static void kiln_share_task(void *arg, int64_t begin, int64_t end) {
+  const kiln_shares *s = (const kiln_shares *)arg;
+  for (int64_t i = begin; i < end; ++i) {
+    int64_t from = s->count * i / s->threads, to = s->count * (i + 1) / s->threads;
+    if (from < to)
+      s->fn(s->arg, from, to);
+  }
+}
+
+static inline void kiln_parallel_shares(const kiln_exec *ex, kiln_task_fn fn, void *arg,
+                                        int64_t count) {
+  int64_t threads = kiln_threads(ex);
+  if (count <= 1 || threads < 2) {
+    if (count > 0)
+      fn(arg, 0, count);
+    return;
+  }
+  kiln_shares s = {fn, arg, count, threads < count ? threads : count};
+  kiln_parallel(ex, kiln_share_task, &s, s.threads);
+}
+
 /* Kernel entry points time themselves into the run's profile, if any. */
 static inline uint64_t kiln_profile_begin(const kiln_exec *ex) {
   if (!ex || !ex->profile)

@@ -444,11 +444,14 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
 TEST_P(Kernels, NormsMatchReference) {
   std::mt19937 rng(6);
   const Variant &v = GetParam();
-  for (int64_t cols : {1, 7, 16, 33, 768})
+  // The wide cases are big enough to split over threads: rows in shares of
+  // whole 8-row tasks, more tasks than threads, as many, and fewer.
+  for (auto [rows, cols] : std::initializer_list<std::pair<int64_t, int64_t>>{
+           {11, 1}, {11, 7}, {11, 16}, {11, 33}, {11, 83}, {45, 768}, {17, 2048}, {9, 4096}})
     for (int variant = 0; variant < 6; ++variant) {
       bool rms = variant & 1, skip = variant >= 2, beta = !rms && variant != 4,
            keepSum = variant == 3 || variant == 5;
-      int64_t rows = 11, ld = cols + 3;
+      int64_t ld = cols + 3;
       auto x = randomVector(rows * ld, rng, -2, 3), s = randomVector(rows * ld, rng);
       auto gamma = randomVector(cols, rng), b = randomVector(cols, rng);
       std::vector<float> y(rows * ld, NAN), sum(rows * ld, NAN);

@@ -1,0 +1,109 @@
+/*===- norm_bench.c - the LayerNorm kernel on one thread and on the pool ---===
+ *
+ *   kiln-norm-bench [--rounds R] [--variant avx512|avx2|generic] [--threads T]
+ *
+ * Times kiln's row norm on the pre-norm residual step of BERT-base and GPT-2
+ * small (128 rows of 768: x + skip is stored as the new residual and
+ * normalised), in two settings, interleaved round by round:
+ *   - one thread, every row in its cache;
+ *   - T threads on the runtime's pool, called again and again, so each
+ *     thread finds the rows it wrote last time.
+ * Prints the median time per call of each. The machine is shared and noisy:
+ * only the interleaved medians mean anything.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "bench_util.h"
+#include "kiln_kernels.h"
+#include "thread_pool.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DECLARE(sfx) void kiln_k_norm_f32_##sfx(const kiln_exec *, const kiln_norm_args *);
+DECLARE(generic)
+DECLARE(avx2)
+DECLARE(avx512)
+
+enum { ROWS = 128, COLS = 768, CALLS = 41 };
+
+int main(int argc, char **argv) {
+  struct {
+    const char *name;
+    void (*norm)(const kiln_exec *, const kiln_norm_args *);
+    int runs;
+  } all[] = {
+      {"avx512", kiln_k_norm_f32_avx512,
+       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")},
+      {"avx2", kiln_k_norm_f32_avx2,
+       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
+      {"generic", kiln_k_norm_f32_generic, 1},
+  };
+  int rounds = 15, threads = 2;
+  const char *want = NULL;
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+      rounds = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
+      want = argv[++i];
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T]\n",
+              argv[0]);
+      return 2;
+    }
+  }
+  int v = -1;
+  for (int i = 0; i < 3 && v < 0; ++i)
+    if (all[i].runs && (!want || !strcmp(want, all[i].name)))
+      v = i;
+  if (v < 0) {
+    fprintf(stderr, "kiln-norm-bench: this CPU cannot run the %s kernels\n", want);
+    return 1;
+  }
+  if (rounds < 3)
+    rounds = 3;
+  if (threads < 2)
+    threads = 2;
+  kiln_pool *pool = kiln_pool_create(threads);
+  if (!pool) {
+    fprintf(stderr, "cannot start %d threads\n", threads);
+    return 1;
+  }
+  kiln_exec exec = {kiln_pool_parallel_for, pool, threads, 0, NULL, NULL, 0};
+  float *buf[6];
+  for (int i = 0; i < 6; ++i)
+    buf[i] = aligned_alloc(64, sizeof(float) * ROWS * COLS);
+  srand(1);
+  for (int64_t i = 0; i < ROWS * COLS; ++i) {
+    buf[0][i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    buf[1][i] = (float)rand() / (float)RAND_MAX - 0.5f;
+  }
+  for (int64_t j = 0; j < COLS; ++j) {
+    buf[2][j] = 1.0f + 0.001f * (float)j;
+    buf[3][j] = 0.01f;
+  }
+  kiln_norm_args a = {ROWS, COLS,    buf[0], COLS, buf[1], COLS, buf[2],
+                      buf[3], buf[4], COLS, buf[5], COLS, 1e-5f, 0};
+  double *us[2];
+  for (int s = 0; s < 2; ++s)
+    us[s] = malloc(sizeof(double) * rounds);
+  for (int r = 0; r < rounds; ++r)
+    for (int s = 0; s < 2; ++s) {
+      double t[CALLS];
+      for (int c = 0; c < CALLS; ++c) {
+        double t0 = bench_now();
+        all[v].norm(s == 0 ? NULL : &exec, &a);
+        t[c] = bench_now() - t0;
+      }
+      us[s][r] = 1e6 * bench_median(t, CALLS);
+    }
+  printf("LayerNorm kernel (%s), x + skip stored and normalised, %d x %d, %d interleaved "
+         "rounds\n",
+         all[v].name, ROWS, COLS, rounds);
+  printf("  1 thread            %7.1f us per call (median)\n", bench_median(us[0], rounds));
+  printf("  %d threads           %7.1f us per call (median)\n", threads, bench_median(us[1], rounds));
+  kiln_pool_destroy(pool);
+  return 0;
+}
