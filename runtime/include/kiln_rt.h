@@ -171,7 +171,8 @@ typedef struct kiln_options {
      context owns the worker threads. */
   int32_t num_threads;
   /* Kernels with fewer than this many million flops stay on the calling
-     thread (splitting them costs more than it saves): 0 uses the kernel
+     thread (splitting them costs more than it saves; a GEMM counts its
+     packed weights at 10 flops a byte if that is more): 0 uses the kernel
      library's default (4), a negative value splits every kernel. */
   int32_t min_parallel_mflops;
   /* Where the kernels read the weights (kiln_weights_placement); with

@@ -264,6 +264,40 @@ TEST_P(Kernels, GemmOnThreadsMatchesOneThread) {
     }
 }
 
+/// A two-thread exec at the default split threshold that runs each job on
+/// the calling thread and counts the jobs.
+int gJobs = 0;
+void countingFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
+  ++gJobs;
+  fn(arg, 0, count);
+}
+const kiln_exec kCounting = {countingFor, nullptr, 2, 0, nullptr, nullptr, 0};
+
+TEST_P(Kernels, GemmSplitsWhenStreamingItsWeightsTakesLonger) {
+  std::mt19937 rng(8);
+  struct {
+    GemmCase g;
+    bool splits;
+  } cases[] = {
+      // 1.2 MFLOP, but 2.3 MB of weights to stream: a decoder step's GEMV.
+      {{1, 1, 768, 768, KILN_B_PACKED, true, false, true, 0, 0}, true},
+      // The same flops over an activation (not weights), and tiny weights.
+      {{1, 1, 768, 768, KILN_B_ROW_MAJOR, true, false, true, 0, 0}, false},
+      {{1, 1, 64, 64, KILN_B_PACKED, true, false, true, 0, 0}, false},
+      {{1, 128, 64, 64, KILN_B_PACKED, true, false, true, 0, 0}, false},
+      // Enough flops on their own.
+      {{1, 128, 256, 256, KILN_B_ROW_MAJOR, true, false, true, 0, 0}, true},
+  };
+  for (const auto &c : cases) {
+    gJobs = 0;
+    runGemm(GetParam(), c.g, &kCounting, rng);
+    if (HasFatalFailure())
+      return;
+    EXPECT_EQ(gJobs > 0, c.splits) << c.g.m << "x" << c.g.n << "x" << c.g.k << " layout "
+                                   << c.g.layout;
+  }
+}
+
 /// kThreaded with room for `slices` - 1 partial products of `plane` floats.
 struct ScratchExec {
   std::vector<float> room;
