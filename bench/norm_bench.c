@@ -84,8 +84,10 @@ int main(int argc, char **argv) {
     buf[2][j] = 1.0f + 0.001f * (float)j;
     buf[3][j] = 0.01f;
   }
-  kiln_norm_args a = {ROWS, COLS,    buf[0], COLS, buf[1], COLS, buf[2],
-                      buf[3], buf[4], COLS, buf[5], COLS, 1e-5f, 0};
+  kiln_norm_args a = {.rows = ROWS, .cols = COLS, .x = buf[0], .ldx = COLS,
+                      .skip = buf[1], .ldskip = COLS, .gamma = buf[2], .beta = buf[3],
+                      .y = buf[4], .ldy = COLS, .sum = buf[5], .ldsum = COLS,
+                      .epsilon = 1e-5f};
   double *us[2];
   for (int s = 0; s < 2; ++s)
     us[s] = malloc(sizeof(double) * rounds);
@@ -102,8 +104,8 @@ int main(int argc, char **argv) {
   printf("LayerNorm kernel (%s), x + skip stored and normalised, %d x %d, %d interleaved "
          "rounds\n",
          all[v].name, ROWS, COLS, rounds);
-  printf("  1 thread            %7.1f us per call (median)\n", bench_median(us[0], rounds));
-  printf("  %d threads           %7.1f us per call (median)\n", threads, bench_median(us[1], rounds));
+  printf("  1 thread    %7.1f us per call (median)\n", bench_median(us[0], rounds));
+  printf("  %d threads   %7.1f us per call (median)\n", threads, bench_median(us[1], rounds));
   kiln_pool_destroy(pool);
   return 0;
 }
