@@ -15,10 +15,10 @@ With --numerics each model is also compiled at -O0 (no graph optimizer) and
 fusion is off by far more; two correct fp32 summation orders are not:
 stories260K's logits differ by up to 2e-5 between -O0 and -O2, and each is
 1.2-1.6e-5 from ONNX Runtime's (every other graph here agrees within 8e-6).
-Models
-with float16 outputs are compared within 2^-8 instead (8 half-precision ulps):
-their unfused form rounds every intermediate to float16, the fused op rounds
-once, so the two differ by float16 rounding, not by a wrong fusion.
+Models with float16 outputs are compared within 2^-8 instead (8
+half-precision ulps): their unfused form rounds every intermediate to
+float16, the fused op rounds once, so the two differ by float16 rounding,
+not by a wrong fusion.
 """
 import argparse
 import concurrent.futures
