@@ -106,6 +106,12 @@ typedef struct kiln_profile {
   uint32_t call_count;
   uint32_t next_call;
   uint32_t reserved;
+  /* The context's own thread pool (not a caller's parallel_for): the
+     parallel jobs the kernels ran, and the time their threads waited in
+     them, summed over the threads: each worker from the job's start to its
+     first unit, and every thread from its last unit to the job's end. */
+  uint64_t jobs;
+  uint64_t wait_ns;
 } kiln_profile;
 
 /* What the compiled code's kernels split their work over. */

@@ -236,8 +236,11 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
   buffers[k++] = ctx->arena;
   buffers[k++] = &exec;
   uint64_t t0 = 0;
+  /* The pool's wait accounting, when the kernels run on the context's own. */
+  kiln_pool *timed = ctx->profile && ctx->pool == ctx->own_pool ? ctx->own_pool : NULL;
   if (ctx->profile) {
     ctx->profile->next_call = 0;
+    kiln_pool_set_timing(timed, 1);
     t0 = kiln_now_ns();
   }
   m->entry(buffers);
@@ -245,6 +248,11 @@ kiln_status kiln_run(kiln_context *ctx, const void *const *inputs, size_t num_in
     ctx->profile->runs++;
     ctx->profile->run_ns += kiln_now_ns() - t0;
     ctx->profile->call_count = ctx->profile->next_call;
+    uint64_t jobs, wait_ns;
+    kiln_pool_set_timing(timed, 0);
+    kiln_pool_take_timing(timed, &jobs, &wait_ns);
+    ctx->profile->jobs += jobs;
+    ctx->profile->wait_ns += wait_ns;
   }
   if (buffers != frame)
     free(buffers);

@@ -42,6 +42,8 @@
    back) agree with a single compare-and-swap. Own cache line each. */
 typedef struct share {
   _Alignas(64) atomic_uint_fast64_t range;
+  /* With timing on: when the thread began the job and ran out of units. */
+  uint64_t start_ns, done_ns;
 } share;
 
 typedef struct worker_arg {
@@ -63,6 +65,10 @@ struct kiln_pool {
   atomic_int pending; /* workers yet to finish the current job */
   atomic_uint generation;
   atomic_int stop;
+  /* Wait accounting (kiln_pool_set_timing), read and written by the caller
+     between jobs; the workers only read `timing`, after a job's release. */
+  int timing;
+  uint64_t job_start_ns, jobs, wait_ns;
 };
 
 uint64_t kiln_now_ns(void) {
@@ -89,6 +95,8 @@ static int64_t take(share *sh, int from_back) {
 
 /* Runs thread `self`'s share in order, then whatever is left of the others'. */
 static void run_share(kiln_pool *p, int self) {
+  if (p->timing)
+    p->shares[self].start_ns = kiln_now_ns();
   int64_t u;
   while ((u = take(&p->shares[self], 0)) >= 0)
     p->fn(p->arg, u, u + 1);
@@ -97,6 +105,35 @@ static void run_share(kiln_pool *p, int self) {
     while ((u = take(victim, 1)) >= 0)
       p->fn(p->arg, u, u + 1);
   }
+  if (p->timing)
+    p->shares[self].done_ns = kiln_now_ns();
+}
+
+/* After a timed job: each worker waited from the job's start to its own,
+   and every thread from running out of units to the last one's finish. */
+static void account_wait(kiln_pool *p) {
+  uint64_t end = 0, wait = 0;
+  for (int i = 0; i < p->threads; ++i)
+    end = p->shares[i].done_ns > end ? p->shares[i].done_ns : end;
+  for (int i = 0; i < p->threads; ++i) {
+    if (i > 0 && p->shares[i].start_ns > p->job_start_ns)
+      wait += p->shares[i].start_ns - p->job_start_ns;
+    wait += end - p->shares[i].done_ns;
+  }
+  p->jobs++;
+  p->wait_ns += wait;
+}
+
+void kiln_pool_set_timing(kiln_pool *p, int on) {
+  if (p)
+    p->timing = on;
+}
+
+void kiln_pool_take_timing(kiln_pool *p, uint64_t *jobs, uint64_t *wait_ns) {
+  *jobs = p ? p->jobs : 0;
+  *wait_ns = p ? p->wait_ns : 0;
+  if (p)
+    p->jobs = p->wait_ns = 0;
 }
 
 static void *worker_main(void *opaque) {
@@ -212,6 +249,8 @@ void kiln_pool_parallel_for(void *opaque, kiln_task_fn fn, void *arg, int64_t co
   }
   p->fn = fn;
   p->arg = arg;
+  if (p->timing)
+    p->job_start_ns = kiln_now_ns();
   for (int i = 0; i < p->threads; ++i)
     atomic_store_explicit(&p->shares[i].range,
                           pack_range((uint64_t)(count * i / p->threads),
@@ -225,4 +264,6 @@ void kiln_pool_parallel_for(void *opaque, kiln_task_fn fn, void *arg, int64_t co
   run_share(p, 0);
   while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
     KILN_PAUSE();
+  if (p->timing)
+    account_wait(p);
 }

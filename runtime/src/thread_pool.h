@@ -15,6 +15,14 @@ void kiln_pool_destroy(kiln_pool *pool);
    time (a context runs on one thread at a time). */
 void kiln_pool_parallel_for(void *pool, kiln_task_fn fn, void *arg, int64_t count);
 
+/* While on, every job records how long its threads waited in it (see
+   kiln_profile.wait_ns); off by default: two clock reads per thread and
+   job. Set it only between jobs. */
+void kiln_pool_set_timing(kiln_pool *pool, int on);
+/* The jobs run and the thread-nanoseconds waited while timing was on,
+   since the last call; resets both. */
+void kiln_pool_take_timing(kiln_pool *pool, uint64_t *jobs, uint64_t *wait_ns);
+
 /* CPUs this process may run on. */
 int kiln_available_cpus(void);
 

@@ -2,14 +2,17 @@
 //
 // A stand-in model whose entry records the kiln_exec it is given: the
 // kernel scratch a context allocates follows the model's per-thread need
-// and the thread count, including after the caller swaps in its own pool.
+// and the thread count, including after the caller swaps in its own pool;
+// a profiled run counts the jobs and waits of the context's own pool.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln_rt.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace {
 
@@ -75,6 +78,41 @@ TEST(Context, ScratchCoversEveryThreadBeyondTheFirst) {
   EXPECT_EQ(ex.num_threads, 1);
   EXPECT_EQ(ex.scratch_bytes, 0u);
   EXPECT_EQ(ex.scratch, nullptr);
+  kiln_context_destroy(ctx);
+}
+
+void slowFirstUnit(void *, int64_t begin, int64_t) {
+  if (begin == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+}
+
+// A model whose one kernel is a parallel job of two units, one slow.
+void oneUnevenJob(void *const *buffers) {
+  const auto *ex = static_cast<const kiln_exec *>(buffers[2]);
+  ex->parallel_for(ex->pool, slowFirstUnit, nullptr, 2);
+}
+
+TEST(Context, ProfileCountsTheOwnPoolsJobsAndWaits) {
+  kiln_model m = stubModel(0);
+  m.entry = oneUnevenJob;
+  kiln_context *ctx = createOnThreads(m, 2);
+  ASSERT_NE(ctx, nullptr);
+  kiln_profile prof{};
+  kiln_context_set_profile(ctx, &prof);
+  ASSERT_EQ(kiln_run(ctx, nullptr, 0, nullptr, 0), KILN_OK);
+  ASSERT_EQ(kiln_run(ctx, nullptr, 0, nullptr, 0), KILN_OK);
+  EXPECT_EQ(prof.runs, 2u);
+  EXPECT_EQ(prof.jobs, 2u);
+  EXPECT_GE(prof.wait_ns, 4000000u) << "a thread waited out the other's 3 ms, twice";
+  EXPECT_LE(prof.wait_ns, 2 * prof.run_ns);
+
+  // A caller's parallel_for is not the runtime's to time.
+  kiln_profile other{};
+  kiln_context_set_profile(ctx, &other);
+  kiln_context_set_parallel_for(ctx, inlineFor, nullptr, 2);
+  ASSERT_EQ(kiln_run(ctx, nullptr, 0, nullptr, 0), KILN_OK);
+  EXPECT_EQ(other.jobs, 0u);
+  EXPECT_EQ(other.wait_ns, 0u);
   kiln_context_destroy(ctx);
 }
 

@@ -91,4 +91,34 @@ TEST(ThreadPool, JobsAfterWorkersSleep) {
   }
 }
 
+// Unit 0 takes a few milliseconds, unit 1 none: whichever thread runs unit 1
+// waits for the other.
+void slowFirstUnit(void *, int64_t begin, int64_t) {
+  if (begin == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+}
+
+TEST(ThreadPool, WaitsAreTimedOnlyWhenAsked) {
+  Pool pool(kiln_pool_create(2));
+  uint64_t jobs = 1, waitNs = 1;
+  kiln_pool_parallel_for(pool.get(), slowFirstUnit, nullptr, 2);
+  kiln_pool_take_timing(pool.get(), &jobs, &waitNs);
+  EXPECT_EQ(jobs, 0u);
+  EXPECT_EQ(waitNs, 0u);
+
+  kiln_pool_set_timing(pool.get(), 1);
+  kiln_pool_parallel_for(pool.get(), slowFirstUnit, nullptr, 2);
+  kiln_pool_parallel_for(pool.get(), slowFirstUnit, nullptr, 1); // the caller alone
+  kiln_pool_set_timing(pool.get(), 0);
+  kiln_pool_take_timing(pool.get(), &jobs, &waitNs);
+  EXPECT_EQ(jobs, 1u) << "a job of one unit never reaches the workers";
+  EXPECT_GE(waitNs, 2000000u) << "one thread waited out the other's 3 ms";
+  EXPECT_LT(waitNs, 2000000000u);
+
+  // Taking resets.
+  kiln_pool_take_timing(pool.get(), &jobs, &waitNs);
+  EXPECT_EQ(jobs, 0u);
+  EXPECT_EQ(waitNs, 0u);
+}
+
 } // namespace

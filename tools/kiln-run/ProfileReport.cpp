@@ -64,6 +64,11 @@ void printProfile(raw_ostream &os, const kiln_profile &prof, int threads, int pl
   }
   os << format("  %-10s %5s       %9.3f ms %5.1f%%  (elementwise, gathers, copies)\n", "loops",
                "", total - inKernels, 100 * (total - inKernels) / total);
+  if (prof.jobs)
+    os << format("  threads waited %.3f ms per run in %.0f parallel jobs: %.1f%% of %d threads' "
+                 "time (to start, and for the last thread to finish)\n",
+                 prof.wait_ns / runs / 1e6, prof.jobs / runs,
+                 100 * prof.wait_ns / (double)prof.run_ns / threads, threads);
 
   uint32_t logged = std::min(prof.call_count, prof.call_capacity);
   if (!prof.call_log || !logged)

@@ -55,6 +55,11 @@ cl::opt<int> threads("num-threads",
                      cl::desc("Threads the kernels run on (default 0: every CPU, or "
                               "KILN_NUM_THREADS)"),
                      cl::init(0), cl::cat(cat));
+cl::opt<int> minParallelMflops(
+    "min-parallel-mflops",
+    cl::desc("Kernels below this many million flops stay on the calling thread (default 0: "
+             "the kernel library's 4; negative: split every kernel)"),
+    cl::init(0), cl::cat(cat));
 cl::opt<kiln_weights_placement> weightsPlacement(
     "weights-placement", cl::desc("Where the kernels read the weights"),
     cl::values(clEnumValN(KILN_WEIGHTS_AUTO, "auto",
@@ -64,8 +69,8 @@ cl::opt<kiln_weights_placement> weightsPlacement(
     cl::init(KILN_WEIGHTS_AUTO), cl::cat(cat));
 cl::opt<bool> profile("profile",
                       cl::desc("Print where the runs' time goes: each kernel kind (calls, "
-                               "ms per run, GFLOP/s), the model's own loops, and each "
-                               "kernel shape"),
+                               "ms per run, GFLOP/s), the model's own loops, the threads' "
+                               "waits in parallel jobs, and each kernel shape"),
                       cl::init(false), cl::cat(cat));
 cl::opt<bool> serve("serve",
                     cl::desc("Benchmark server: after loading, read 'run N' lines on stdin "
@@ -186,6 +191,7 @@ int main(int argc, char **argv) {
   kiln_options options = {};
   options.weights_path = weightsPath.empty() ? nullptr : weightsPath.c_str();
   options.num_threads = threads;
+  options.min_parallel_mflops = minParallelMflops;
   options.weights_placement = weightsPlacement;
   kiln_context *ctx = nullptr;
   kiln_error err;
