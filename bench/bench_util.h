@@ -3,6 +3,7 @@
 #define KILN_BENCH_UTIL_H
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* CLOCK_MONOTONIC in seconds. */
@@ -21,6 +22,38 @@ static int bench_cmp(const void *a, const void *b) {
 static double bench_median(double *v, int n) {
   qsort(v, (size_t)n, sizeof *v, bench_cmp);
   return v[n / 2];
+}
+
+/* The kernel variants the benchmarks link, widest first. */
+static const char *const bench_variant_names[3] = {"avx512", "avx2", "generic"};
+
+/* The index into bench_variant_names of the widest variant this CPU runs,
+   or of `want` when given; -1 when the CPU cannot run it. */
+static int bench_pick_variant(const char *want) {
+  int runs[3] = {__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"),
+                 __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), 1};
+  for (int i = 0; i < 3; ++i)
+    if (runs[i] && (!want || !strcmp(want, bench_variant_names[i])))
+      return i;
+  return -1;
+}
+
+/* Consumes argv[*i] (and its value) when it is --rounds, --variant or
+   --threads; 0 when it is none of them. */
+static int bench_common_option(int argc, char **argv, int *i, int *rounds, const char **want,
+                               int *threads) {
+  if (*i + 1 >= argc)
+    return 0;
+  if (!strcmp(argv[*i], "--rounds"))
+    *rounds = atoi(argv[++*i]);
+  else if (!strcmp(argv[*i], "--variant"))
+    *want = argv[++*i];
+  else if (!strcmp(argv[*i], "--threads"))
+    *threads = atoi(argv[++*i]);
+  else
+    return 0;
+  return 1;
 }
 
 #endif /* KILN_BENCH_UTIL_H */

@@ -62,13 +62,7 @@ int main(int argc, char **argv) {
       shapes[given][0] = m, shapes[given][1] = n, shapes[given][2] = k;
       nshapes = ++given;
       ++i;
-    } else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
-      rounds = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
-      want = argv[++i];
-    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-      threads = atoi(argv[++i]);
-    else {
+    } else if (!bench_common_option(argc, argv, &i, &rounds, &want, &threads)) {
       fprintf(stderr,
               "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T] "
               "[--shape MxNxK (up to %d)]\n",
@@ -76,13 +70,8 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int runs[3] = {__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"),
-                 __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), 1};
-  const variant *v = NULL;
-  for (int i = 0; i < 3 && !v; ++i)
-    if (runs[i] && (!want || !strcmp(want, all[i].name)))
-      v = &all[i];
+  int picked = bench_pick_variant(want);
+  const variant *v = picked < 0 ? NULL : &all[picked];
   if (!v) {
     fprintf(stderr, "kiln-gemm-bench: this CPU cannot run the %s kernels\n", want);
     return 1;

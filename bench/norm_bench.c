@@ -27,37 +27,19 @@ DECLARE(avx512)
 enum { ROWS = 128, COLS = 768, CALLS = 41 };
 
 int main(int argc, char **argv) {
-  struct {
-    const char *name;
-    void (*norm)(const kiln_exec *, const kiln_norm_args *);
-    int runs;
-  } all[] = {
-      {"avx512", kiln_k_norm_f32_avx512,
-       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")},
-      {"avx2", kiln_k_norm_f32_avx2,
-       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
-      {"generic", kiln_k_norm_f32_generic, 1},
-  };
+  /* In bench_variant_names' order. */
+  void (*const norms[3])(const kiln_exec *, const kiln_norm_args *) = {
+      kiln_k_norm_f32_avx512, kiln_k_norm_f32_avx2, kiln_k_norm_f32_generic};
   int rounds = 15, threads = 2;
   const char *want = NULL;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
-      rounds = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--variant") && i + 1 < argc)
-      want = argv[++i];
-    else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-      threads = atoi(argv[++i]);
-    else {
+    if (!bench_common_option(argc, argv, &i, &rounds, &want, &threads)) {
       fprintf(stderr, "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T]\n",
               argv[0]);
       return 2;
     }
   }
-  int v = -1;
-  for (int i = 0; i < 3 && v < 0; ++i)
-    if (all[i].runs && (!want || !strcmp(want, all[i].name)))
-      v = i;
+  int v = bench_pick_variant(want);
   if (v < 0) {
     fprintf(stderr, "kiln-norm-bench: this CPU cannot run the %s kernels\n", want);
     return 1;
@@ -96,14 +78,14 @@ int main(int argc, char **argv) {
       double t[CALLS];
       for (int c = 0; c < CALLS; ++c) {
         double t0 = bench_now();
-        all[v].norm(s == 0 ? NULL : &exec, &a);
+        norms[v](s == 0 ? NULL : &exec, &a);
         t[c] = bench_now() - t0;
       }
       us[s][r] = 1e6 * bench_median(t, CALLS);
     }
   printf("LayerNorm kernel (%s), x + skip stored and normalised, %d x %d, %d interleaved "
          "rounds\n",
-         all[v].name, ROWS, COLS, rounds);
+         bench_variant_names[v], ROWS, COLS, rounds);
   printf("  1 thread    %7.1f us per call (median)\n", bench_median(us[0], rounds));
   printf("  %d threads   %7.1f us per call (median)\n", threads, bench_median(us[1], rounds));
   kiln_pool_destroy(pool);
