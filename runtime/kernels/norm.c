@@ -111,7 +111,8 @@ void KILN_KERNEL(norm_f32)(const kiln_exec *ex, const kiln_norm_args *a) {
     return;
   uint64_t t0 = kiln_profile_begin(ex);
   int64_t tasks = (a->rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
-  if (a->rows * a->cols < PARALLEL_ELEMENTS)
+  /* min_parallel_mflops < 0 splits every kernel, these too. */
+  if (a->rows * a->cols < PARALLEL_ELEMENTS && !(ex && ex->min_parallel_mflops < 0))
     norm_rows((void *)(uintptr_t)a, 0, tasks);
   else
     kiln_parallel_shares(ex, norm_rows, (void *)(uintptr_t)a, tasks);

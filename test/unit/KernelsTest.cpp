@@ -478,8 +478,9 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
 TEST_P(Kernels, NormsMatchReference) {
   std::mt19937 rng(6);
   const Variant &v = GetParam();
-  // The wide cases are big enough to split over threads: rows in shares of
-  // whole 8-row tasks, more tasks than threads, as many, and fewer.
+  // On kThreaded (3 threads, every kernel split) rows go out in shares of
+  // whole 8-row tasks: more tasks than threads (45 rows), as many (17), and
+  // fewer (9, 11). The wide rows would split at the default bound too.
   for (auto [rows, cols] : std::initializer_list<std::pair<int64_t, int64_t>>{
            {11, 1}, {11, 7}, {11, 16}, {11, 33}, {11, 83}, {45, 768}, {17, 2048}, {9, 4096}})
     for (int variant = 0; variant < 6; ++variant) {
