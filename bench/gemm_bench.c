@@ -33,7 +33,6 @@ DECLARE(avx2)
 DECLARE(avx512)
 
 typedef struct variant {
-  const char *name;
   int64_t nr;
   void (*gemm)(const kiln_exec *, const kiln_gemm_args *);
   void (*pack)(int64_t, int64_t, const float *, int64_t, int32_t, float *);
@@ -41,12 +40,12 @@ typedef struct variant {
 } variant;
 
 int main(int argc, char **argv) {
+  /* In bench_variant_names' order. */
   variant all[] = {
-      {"avx512", KILN_GEMM_NR_AVX512, kiln_k_gemm_f32_avx512, kiln_k_pack_b_f32_avx512,
+      {KILN_GEMM_NR_AVX512, kiln_k_gemm_f32_avx512, kiln_k_pack_b_f32_avx512,
        kiln_k_fma_peak_avx512},
-      {"avx2", KILN_GEMM_NR_AVX2, kiln_k_gemm_f32_avx2, kiln_k_pack_b_f32_avx2,
-       kiln_k_fma_peak_avx2},
-      {"generic", KILN_GEMM_NR_GENERIC, kiln_k_gemm_f32_generic, kiln_k_pack_b_f32_generic,
+      {KILN_GEMM_NR_AVX2, kiln_k_gemm_f32_avx2, kiln_k_pack_b_f32_avx2, kiln_k_fma_peak_avx2},
+      {KILN_GEMM_NR_GENERIC, kiln_k_gemm_f32_generic, kiln_k_pack_b_f32_generic,
        kiln_k_fma_peak_generic},
   };
   int rounds = 15;
@@ -145,8 +144,8 @@ int main(int argc, char **argv) {
     }
   }
   double p1 = bench_median(peak, rounds), p = p1 * threads;
-  printf("GEMM kernel (%s, %d thread%s), %d interleaved rounds\n", v->name, threads,
-         threads > 1 ? "s" : "", rounds);
+  printf("GEMM kernel (%s, %d thread%s), %d interleaved rounds\n", bench_variant_names[picked],
+         threads, threads > 1 ? "s" : "", rounds);
   printf("FMA peak: %.1f GFLOP/s (median)\n", p1);
   if (threads > 1)
     printf("shares below are of %d x the peak: %.1f GFLOP/s\n", threads, p);

@@ -60,8 +60,7 @@ static inline void kiln_parallel_shares(const kiln_exec *ex, kiln_task_fn fn, vo
                                         int64_t count) {
   int64_t threads = kiln_threads(ex);
   if (count <= 1 || threads < 2) {
-    if (count > 0)
-      fn(arg, 0, count);
+    kiln_parallel(ex, fn, arg, count); /* on the calling thread */
     return;
   }
   kiln_shares s = {fn, arg, count, threads < count ? threads : count};
