@@ -5,6 +5,16 @@
  * padded scratch (both stay in L1), scores for RB query rows at a time are
  * computed in registers, masked, and folded into a running (max, sum,
  * output) per row: the online softmax. The S x T score matrix never exists.
+ * A row's running maximum only moves when a block's exceeds it by more than
+ * RESCALE_SLACK, so the output is rarely rescaled; weights stay below
+ * e^RESCALE_SLACK, far from overflow, and the final division by the sum
+ * cancels whichever maximum was subtracted.
+ *
+ * Where a block needs no softcap and every key of it is visible to the
+ * block's rows (no causal edge, no padding past the keys), the scale, the
+ * additive mask and the row maximum are applied to the scores while they
+ * are still in registers (block_scores); other blocks go through
+ * finish_scores.
  *
  * Short key ranges (up to a few hundred keys, as BERT and GPT-2 at sequence
  * 128 have) take a direct path instead: the task's whole K^T fits in L1/L2,
@@ -39,6 +49,9 @@
 /* The direct path's limits: K^T of the task and the RB rows of scores. */
 #define DIRECT_KT_BYTES (64 << 10)
 #define DIRECT_KEYS_MAX 512
+/* How far (in logits) a row's maximum may rise before the online softmax
+   rescales its output: the weights stay below e^8. */
+#define RESCALE_SLACK 8.0f
 
 _Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
 
@@ -75,10 +88,14 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
   }
 }
 
-/* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], into rows of
-   s that are lds apart. */
+/* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], times
+   `scale`, plus mask[r][0..NK) for each row when `mask` is not NULL, into
+   rows of s that are lds apart; mx[r] gets row r's lane-wise maximum. */
 static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
-                   float *s, int64_t lds) {
+                   float scale, const float *const *mask, float *s, int64_t lds, kv mx[RB]) {
+  for (int r = 0; r < RB; ++r)
+    mx[r] = kv_splat(-__builtin_inff());
+  kv sv = kv_splat(scale);
   for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL) {
     kv acc[RB][CV];
     KILN_UNROLL
@@ -102,8 +119,12 @@ static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int6
     KILN_UNROLL
     for (int r = 0; r < RB; ++r)
       KILN_UNROLL
-      for (int c = 0; c < CV; ++c)
-        kv_store(s + r * lds + j0 + c * KILN_VL, acc[r][c]);
+      for (int c = 0; c < CV; ++c) {
+        kv x = mask ? kv_fma(acc[r][c], sv, kv_load(mask[r] + j0 + c * KILN_VL))
+                    : acc[r][c] * sv;
+        kv_store(s + r * lds + j0 + c * KILN_VL, x);
+        mx[r] = kv_max(mx[r], x);
+      }
   }
 }
 
@@ -185,6 +206,33 @@ static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int6
   return mx;
 }
 
+/* Scores of query rows q (rows [r0, rlast] of the task; the rest repeat the
+   last) against the key block [j0, j0 + keys) of Kt [d][ldkt], scaled,
+   soft-capped and masked, into rows of s that are lds apart; bm[r] gets each
+   row's lane-wise maximum. A full block with no softcap, a float mask (or
+   none) read with unit stride and no key past row r0's causal limit is
+   finished in registers (the fast path); others by finish_scores. */
+static void block_scores(const kiln_attention_args *a, int64_t b, int64_t h, int64_t r0,
+                         int64_t rlast, int64_t j0, int64_t keys, const float *const q[RB],
+                         const float *kt, int64_t ldkt, float *s, int64_t lds, kv bm[RB]) {
+  const int64_t *ms = a->mask_stride;
+  int fast = keys == NK && a->softcap <= 0.0f && a->mask_kind != 2 &&
+             (a->mask_kind != 1 || ms[3] == 1) &&
+             (!a->causal || j0 + NK - 1 <= r0 + a->causal_offset);
+  if (!fast) {
+    scores(q, kt, ldkt, a->d, 1.0f, 0, s, lds, bm);
+    for (int r = 0; r < RB && r0 + r <= rlast; ++r)
+      bm[r] = finish_scores(a, s + r * lds, b, h, r0 + r, j0, keys);
+    return;
+  }
+  const float *rows[RB];
+  for (int r = 0; r < RB; ++r) {
+    int64_t i = r0 + r <= rlast ? r0 + r : rlast;
+    rows[r] = (const float *)a->mask + b * ms[0] + h * ms[1] + i * ms[2] + j0;
+  }
+  scores(q, kt, ldkt, a->d, a->scale, a->mask_kind == 1 ? rows : 0, s, lds, bm);
+}
+
 /* The RB query rows from r0, the last of [r0, i1) repeated past the end (its
    results there are dropped). */
 static void query_rows(const float *qbase, int64_t ldq, int64_t r0, int64_t i1,
@@ -193,15 +241,16 @@ static void query_rows(const float *qbase, int64_t ldq, int64_t r0, int64_t i1,
     q[r] = qbase + (r0 + r < i1 ? r0 + r : i1 - 1) * ldq;
 }
 
-/* p[0..n) = exp(s[0..n) - max), n whole vectors (p may be s); returns the sum. */
-static float exp_weights(const float *s, float *p, int64_t n, float max) {
+/* p[0..n) = exp(s[0..n) - max), n whole vectors (p may be s); returns the
+   lane-wise sum. */
+static kv exp_weights(const float *s, float *p, int64_t n, float max) {
   kv sum = kv_splat(0.0f), mv = kv_splat(max);
   for (int64_t j = 0; j < n; j += KILN_VL) {
-    kv e = kv_exp(kv_load(s + j) - mv);
+    kv e = kv_exp_weights(kv_load(s + j) - mv);
     kv_store(p + j, e);
     sum += e;
   }
-  return kv_hsum(sum);
+  return sum;
 }
 
 /* Whether keys [0, tend) take the direct path: V rows are read in place (whole
@@ -236,27 +285,28 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
     int64_t trpad = round_up(tr, NK);
     const float *q[RB];
     query_rows(qbase, a->q_stride[2], r0, i1, q);
-    for (int64_t j0 = 0; j0 < tr; j0 += NK)
-      scores(q, kt + j0, tpad, d, s + j0, tpad);
+    kv mx[RB];
+    for (int r = 0; r < RB; ++r)
+      mx[r] = kv_splat(-__builtin_inff());
+    for (int64_t j0 = 0; j0 < tr; j0 += NK) {
+      kv bm[RB];
+      block_scores(a, b, h, r0, rlast, j0, tr - j0 < NK ? tr - j0 : NK, q, kt + j0, tpad,
+                   s + j0, tpad, bm);
+      for (int r = 0; r < RB; ++r)
+        mx[r] = kv_max(mx[r], bm[r]);
+    }
     float l[RB];
     for (int r = 0; r < RB; ++r) {
-      int64_t i = r0 + r;
       float *sr = s + r * tpad;
+      float m = r0 + r <= rlast ? kv_hmax(mx[r]) : -__builtin_inff();
       l[r] = 0.0f;
-      kv mx = kv_splat(-__builtin_inff());
-      if (i <= rlast)
-        for (int64_t j0 = 0; j0 < tr; j0 += NK) {
-          int64_t keys = tr - j0 < NK ? tr - j0 : NK;
-          mx = kv_max(mx, finish_scores(a, sr + j0, b, h, i, j0, keys));
-        }
-      float m = kv_hmax(mx);
       if (m == -__builtin_inff()) {
         /* A row past the block's end, or one that sees no key: no weights. */
         for (int64_t j = 0; j < trpad; j += KILN_VL)
           kv_store(sr + j, kv_splat(0.0f));
         continue;
       }
-      l[r] = exp_weights(sr, sr, trpad, m);
+      l[r] = kv_hsum(exp_weights(sr, sr, trpad, m));
     }
     for (int64_t e = 0; e < RB * dv; ++e)
       o[e] = 0.0f;
@@ -314,10 +364,12 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   float kt[d * NK] __attribute__((aligned(64)));
   float vb[copyV ? NK * dvp : 1] __attribute__((aligned(64)));
   float o[(QB + RB) * dvp] __attribute__((aligned(64)));
-  float m[QB_MAX + RB], l[QB_MAX + RB];
+  /* Each row's running maximum and its lane-wise sum of weights. */
+  float m[QB_MAX + RB];
+  kv l[QB_MAX + RB];
   for (int64_t i = 0; i < QB + RB; ++i) {
     m[i] = -__builtin_inff();
-    l[i] = 0.0f;
+    l[i] = kv_splat(0.0f);
   }
   for (int64_t e = 0; e < (QB + RB) * dvp; ++e)
     o[e] = 0.0f;
@@ -334,32 +386,33 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
       ldv = dvp;
     }
     for (int64_t r0 = i0; r0 < i1; r0 += RB) {
+      int64_t rlast = r0 + RB - 1 < i1 - 1 ? r0 + RB - 1 : i1 - 1;
       const float *q[RB];
       query_rows(qbase, a->q_stride[2], r0, i1, q);
       float s[RB][NK] __attribute__((aligned(64)));
-      scores(q, kt, NK, d, &s[0][0], NK);
       float p[RB][NK] __attribute__((aligned(64)));
+      kv bm[RB];
+      block_scores(a, b, h, r0, rlast, j0, keys, q, kt, NK, &s[0][0], NK, bm);
       for (int r = 0; r < RB; ++r) {
         int64_t i = r0 + r;
-        float *mi = &m[i - i0], *li = &l[i - i0];
-        float mnew = -__builtin_inff();
-        if (i < i1) {
-          mnew = kv_hmax(finish_scores(a, s[r], b, h, i, j0, keys));
-          if (mnew < *mi)
-            mnew = *mi;
+        float *mi = &m[i - i0];
+        float top = i <= rlast ? kv_hmax(bm[r]) : -__builtin_inff();
+        /* (Always true for the first finite maximum: -inf + slack is -inf.) */
+        if (top > *mi + RESCALE_SLACK) {
+          if (*mi != -__builtin_inff()) {
+            kv alpha = kv_exp(kv_splat(*mi - top));
+            l[i - i0] *= alpha;
+            for (int64_t e = 0; e < dvp; e += KILN_VL)
+              kv_store(o + (i - i0) * dvp + e, kv_load(o + (i - i0) * dvp + e) * alpha);
+          }
+          *mi = top;
         }
-        if (mnew == -__builtin_inff()) {
+        if (*mi == -__builtin_inff()) {
           for (int64_t j = 0; j < NK; ++j)
             p[r][j] = 0.0f;
           continue;
         }
-        float sum = exp_weights(s[r], p[r], NK, mnew);
-        float alpha = kv_exp(kv_splat(*mi - mnew))[0];
-        *li = *li * alpha + sum;
-        *mi = mnew;
-        if (alpha != 1.0f)
-          for (int64_t e = 0; e < dvp; e += KILN_VL)
-            kv_store(o + (i - i0) * dvp + e, kv_load(o + (i - i0) * dvp + e) * kv_splat(alpha));
+        l[i - i0] += exp_weights(s[r], p[r], NK, *mi);
       }
       accumulate(o + (r0 - i0) * dvp, &p[0][0], NK, vrows, ldv, dvp, keys);
     }
@@ -367,7 +420,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
   float *obase = a->o + b * a->o_stride[0] + h * a->o_stride[1];
   for (int64_t i = i0; i < i1; ++i) {
     float *out = obase + i * a->o_stride[2];
-    float li = l[i - i0];
+    float li = kv_hsum(l[i - i0]);
     float inv = li > 0.0f ? 1.0f / li : 0.0f;
     for (int64_t e = 0; e < dv; ++e)
       out[e] = o[(i - i0) * dvp + e] * inv;

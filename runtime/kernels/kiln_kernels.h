@@ -139,7 +139,8 @@ typedef struct kiln_softmax_args {
 KILN_KERNEL_API void KILN_KERNEL(softmax_f32)(const kiln_exec *ex, const kiln_softmax_args *args);
 
 /* Elementwise over n floats, for tests of the vector math: y = f(x) with
-   f 0 exp, 1 erf, 2 tanh, 3 gelu, 4 gelu_tanh. */
+   f 0 exp, 1 erf, 2 tanh, 3 gelu, 4 gelu_tanh, 5 exp of softmax weights
+   (arguments up to 88). */
 KILN_KERNEL_API void KILN_KERNEL(vmath_f32)(int32_t f, int64_t n, const float *x, float *y);
 
 #ifdef __cplusplus

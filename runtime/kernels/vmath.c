@@ -11,7 +11,9 @@ void KILN_KERNEL(vmath_f32)(int32_t f, int64_t n, const float *x, float *y) {
     case 1: r = kv_erf(v); break;
     case 2: r = kv_tanh(v); break;
     case 3: r = kv_gelu(v); break;
-    default: r = kv_gelu_tanh(v); break;
+    case 5: r = kv_exp_weights(v); break;
+    case 4: r = kv_gelu_tanh(v); break;
+    default: r = v; break;
     }
     kv_store_partial(y + i, r, c);
   }

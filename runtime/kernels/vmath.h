@@ -6,6 +6,10 @@
  *         (truncation 5.5e-9), scaled by 2^n built in the exponent bits;
  *         0 below ln(FLT_MIN) (no denormals; exp(-inf) of masked scores
  *         is exactly 0), +inf above ln(FLT_MAX).
+ *   exp_weights  exp for softmax weights, whose arguments are at most a few
+ *         units above 0: the same reduction, degree-6 Taylor (truncation
+ *         1.2e-7), 2^n added to the exponent bits once; 0 below -87 and
+ *         for -inf (masked scores); no overflow handling (x <= 88).
  *   erf   x P(x^2) / Q(x^2) on |x| <= 4 (erf(4) rounds to 1 in float), a
  *         rational fit minimising relative error (3.8e-7 in float).
  *   tanh  the same form on |x| <= 9 (4.1e-7).
@@ -35,6 +39,25 @@ KILN_INLINE kv kv_exp(kv x) {
   kvi ni = __builtin_convertvector(n, kvi), n1 = ni >> 1;
   kv y = p * (kv)((n1 + 127) << 23) * (kv)((ni - n1 + 127) << 23);
   y = kv_select(overflow, kv_splat(__builtin_inff()), y);
+  return kv_select(underflow, kv_splat(0.0f), y);
+}
+
+KILN_INLINE kv kv_exp_weights(kv x) {
+  const kv lo = kv_splat(-87.0f);
+  kvi underflow = x < lo;
+  x = kv_max(x, lo);
+  kv n = kv_floor(kv_fma(x, kv_splat(1.44269504088896341f), kv_splat(0.5f)));
+  kv r = kv_fma(n, kv_splat(-0.693359375f), x);
+  r = kv_fma(n, kv_splat(2.12194440e-4f), r);
+  kv p = kv_splat(1.0f / 720.0f);
+  p = kv_fma(p, r, kv_splat(1.0f / 120.0f));
+  p = kv_fma(p, r, kv_splat(1.0f / 24.0f));
+  p = kv_fma(p, r, kv_splat(1.0f / 6.0f));
+  p = kv_fma(p, r, kv_splat(0.5f));
+  p = kv_fma(p, r, kv_splat(1.0f));
+  p = kv_fma(p, r, kv_splat(1.0f));
+  /* p is in [0.7, 1.42] and n >= -125: the sum of exponents stays normal. */
+  kv y = (kv)((kvi)p + (__builtin_convertvector(n, kvi) << 23));
   return kv_select(underflow, kv_splat(0.0f), y);
 }
 

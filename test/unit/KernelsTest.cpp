@@ -108,6 +108,9 @@ TEST_P(Kernels, VectorMathIsAccurateToOneMillionth) {
       {0, -87.0, 88.7, [](double x) { return std::exp(x); }},
       {1, -6.0, 6.0, [](double x) { return std::erf(x); }},
       {2, -12.0, 12.0, [](double x) { return std::tanh(x); }},
+      // Softmax weights: arguments from the masked-out tail to a row
+      // maximum RESCALE_SLACK above the one subtracted, and past it.
+      {5, -87.0, 88.0, [](double x) { return std::exp(x); }},
   };
   for (const Case &c : cases) {
     std::vector<float> x, y;
@@ -144,6 +147,13 @@ TEST_P(Kernels, VectorMathIsAccurateToOneMillionth) {
   EXPECT_EQ(out[1], 0.0f);
   EXPECT_TRUE(std::isinf(out[2]) && out[2] > 0);
   EXPECT_EQ(out[3], 1.0f);
+  // The weights' exp: masked scores and the far tail weigh exactly 0.
+  float wedge[] = {-INFINITY, -87.5f, -1000.0f, 0.0f}, wout[4];
+  v.vmath(5, 4, wedge, wout);
+  EXPECT_EQ(wout[0], 0.0f);
+  EXPECT_EQ(wout[1], 0.0f);
+  EXPECT_EQ(wout[2], 0.0f);
+  EXPECT_EQ(wout[3], 1.0f);
 }
 
 struct GemmCase {
@@ -355,7 +365,9 @@ TEST_P(Kernels, CompileTimePackingMatchesTheKernels) {
 
 struct AttnCase {
   int64_t batch, hq, hkv, s, t, d, dv;
-  int mask; // 0 none, 1 additive [B,1,S,T], 2 bool [1,1,1,T], 3 additive [1,1,1,T] with -inf rows
+  // 0 none, 1 additive [B,1,S,T], 2 bool [1,1,1,T], 3 additive [1,1,1,T] with
+  // -inf rows, 4 additive [1,1,1,T] that lifts the later keys' scores by 40
+  int mask;
   bool causal;
   float softcap;
   bool seqMajor;  // q and o stored [B, S, H, D]
@@ -399,6 +411,13 @@ void runAttention(const Variant &v, const AttnCase &c, const kiln_exec *ex, std:
       fmask.push_back(j < c.t / 2 ? 0.0f : -INFINITY);
     a.mask = fmask.data(), a.mask_kind = 1;
     a.mask_stride[3] = 1;
+  } else if (c.mask == 4) {
+    // Each row's maximum rises far past the first key block's: the online
+    // softmax must rescale what it summed.
+    for (int64_t j = 0; j < c.t; ++j)
+      fmask.push_back(j < c.t / 3 ? -40.0f : 0.0f);
+    a.mask = fmask.data(), a.mask_kind = 1;
+    a.mask_stride[3] = 1;
   }
   a.causal = c.causal, a.scale = 1.0f / std::sqrt((float)c.d), a.softcap = c.softcap;
   a.causal_offset = c.offset;
@@ -421,7 +440,7 @@ void runAttention(const Variant &v, const AttnCase &c, const kiln_exec *ex, std:
             s += fmask[b * c.s * c.t + i * c.t + j];
           else if (c.mask == 2 && !bmask[j])
             s = -INFINITY;
-          else if (c.mask == 3)
+          else if (c.mask == 3 || c.mask == 4)
             s += fmask[j];
           if (c.causal && j > i + offset)
             s = -INFINITY;
@@ -464,6 +483,8 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
       {1, 2, 1, 20, 600, 64, 64, 1, true, 0, false, 580},
       {1, 1, 1, 5, 300, 256, 128, 0, false, 0, false, 0},
       {1, 2, 2, 3, 5, 16, 16, 0, true, 0, false, -4}, // causal offset hides every key
+      {1, 2, 2, 70, 300, 64, 64, 4, false, 0, false, 0}, // online, maxima rise by 40
+      {1, 2, 2, 70, 200, 64, 64, 4, true, 0, false, 130}, // direct, causal, the same mask
   };
   for (const AttnCase &c : cases) {
     runAttention(GetParam(), c, nullptr, rng);
