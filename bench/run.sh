@@ -5,7 +5,10 @@
 # paste the output, not numbers from separate runs.
 #
 #   bench/run.sh [--models "bert_base distilbert gpt2_small"] [--threads 1,2]
-#                [--rounds 10] [--runs 5]
+#                [--rounds 10] [--runs 5] [--seq 128]
+#
+# --seq exports the models at another sequence length (into
+# build/bench/models-seqN; 128, the default, uses build/bench/models).
 #
 # Needs a build (scripts/build.sh), python3-torch to export the models the
 # first time (into build/bench/models), and Node.js for ONNX Runtime
@@ -19,15 +22,22 @@ models="bert_base distilbert gpt2_small"
 threads=1,2
 rounds=10
 runs=5
+seq=128
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --seq) seq=$2; shift 2 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if ! [[ $seq =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench/run.sh: --seq takes a positive length, not '$seq'" >&2
+  exit 2
+fi
+[[ $seq == 128 ]] || work=$work-seq$seq
 "$root/bench/setup-ort.sh" >/dev/null
 mkdir -p "$work"
 
@@ -42,7 +52,7 @@ peak=$(sed -n 's/^FMA peak: \([0-9.]*\).*/\1/p' <<<"$gemm")
 for m in $models; do
   if [[ ! -f "$work/$m.onnx" ]]; then
     echo "== exporting $m"
-    /usr/bin/python3 "$root/bench/gen_models.py" "$work" "$m"
+    /usr/bin/python3 "$root/bench/gen_models.py" --seq "$seq" "$work" "$m"
   fi
   inputs=$(ls "$work/$m".in*.npy | sort)
   # Shapes from the input files, in case the export left dims symbolic.
@@ -71,5 +81,6 @@ PY
           "$work/$m.report.json")
   node "$root/bench/compare.js" --model "$work/$m.onnx" --kiln "$work/$m.so" \
     --kiln-run "$bin/kiln-run" --threads "$threads" --rounds "$rounds" --runs "$runs" \
-    --flops "$flops" --peak "$peak" --label "$m" --json "$work/$m.bench.json" $inputs
+    --flops "$flops" --peak "$peak" --label "$m$([[ $seq == 128 ]] || echo " (seq $seq)")" \
+    --json "$work/$m.bench.json" $inputs
 done
