@@ -20,21 +20,27 @@
 
 #include "simd.h"
 
-KILN_INLINE kv kv_exp(kv x) {
-  const kv lo = kv_splat(-87.33654f), hi = kv_splat(88.72283f);
-  kvi underflow = x < lo, overflow = x > hi;
-  x = kv_min(kv_max(x, lo), hi);
-  kv n = kv_floor(kv_fma(x, kv_splat(1.44269504088896341f), kv_splat(0.5f)));
-  kv r = kv_fma(n, kv_splat(-0.693359375f), x); /* ln2 split: exact hi part */
-  r = kv_fma(n, kv_splat(2.12194440e-4f), r);
-  kv p = kv_splat(1.0f / 5040.0f);
-  p = kv_fma(p, r, kv_splat(1.0f / 720.0f));
+/* e^x = 2^n e^r with n = round(x / ln2), |r| <= ln2/2 (Cody-Waite: ln2 in
+   two parts, the first exact); r^k/k! summed to k = `degree` (6 or 7). */
+KILN_INLINE kv kv_exp_reduced(kv x, kv *n, const int degree) {
+  *n = kv_floor(kv_fma(x, kv_splat(1.44269504088896341f), kv_splat(0.5f)));
+  kv r = kv_fma(*n, kv_splat(-0.693359375f), x);
+  r = kv_fma(*n, kv_splat(2.12194440e-4f), r);
+  kv p = kv_splat(degree == 7 ? 1.0f / 5040.0f : 1.0f / 720.0f);
+  if (degree == 7)
+    p = kv_fma(p, r, kv_splat(1.0f / 720.0f));
   p = kv_fma(p, r, kv_splat(1.0f / 120.0f));
   p = kv_fma(p, r, kv_splat(1.0f / 24.0f));
   p = kv_fma(p, r, kv_splat(1.0f / 6.0f));
   p = kv_fma(p, r, kv_splat(0.5f));
   p = kv_fma(p, r, kv_splat(1.0f));
-  p = kv_fma(p, r, kv_splat(1.0f));
+  return kv_fma(p, r, kv_splat(1.0f));
+}
+
+KILN_INLINE kv kv_exp(kv x) {
+  const kv lo = kv_splat(-87.33654f), hi = kv_splat(88.72283f);
+  kvi underflow = x < lo, overflow = x > hi;
+  kv n, p = kv_exp_reduced(kv_min(kv_max(x, lo), hi), &n, 7);
   /* 2^n as 2^(n/2) 2^(n - n/2): n spans [-126, 128], past one exponent. */
   kvi ni = __builtin_convertvector(n, kvi), n1 = ni >> 1;
   kv y = p * (kv)((n1 + 127) << 23) * (kv)((ni - n1 + 127) << 23);
@@ -45,17 +51,7 @@ KILN_INLINE kv kv_exp(kv x) {
 KILN_INLINE kv kv_exp_weights(kv x) {
   const kv lo = kv_splat(-87.0f);
   kvi underflow = x < lo;
-  x = kv_max(x, lo);
-  kv n = kv_floor(kv_fma(x, kv_splat(1.44269504088896341f), kv_splat(0.5f)));
-  kv r = kv_fma(n, kv_splat(-0.693359375f), x);
-  r = kv_fma(n, kv_splat(2.12194440e-4f), r);
-  kv p = kv_splat(1.0f / 720.0f);
-  p = kv_fma(p, r, kv_splat(1.0f / 120.0f));
-  p = kv_fma(p, r, kv_splat(1.0f / 24.0f));
-  p = kv_fma(p, r, kv_splat(1.0f / 6.0f));
-  p = kv_fma(p, r, kv_splat(0.5f));
-  p = kv_fma(p, r, kv_splat(1.0f));
-  p = kv_fma(p, r, kv_splat(1.0f));
+  kv n, p = kv_exp_reduced(kv_max(x, lo), &n, 6);
   /* p is in [0.7, 1.42] and n >= -125: the sum of exponents stays normal. */
   kv y = (kv)((kvi)p + (__builtin_convertvector(n, kvi) << 23));
   return kv_select(underflow, kv_splat(0.0f), y);
