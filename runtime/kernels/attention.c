@@ -10,9 +10,8 @@
  * e^RESCALE_SLACK, far from overflow, and the final division by the sum
  * cancels whichever maximum was subtracted.
  *
- * Where a block needs no softcap and every key of it is visible to the
- * block's rows (no causal edge, no padding past the keys), the scale, the
- * additive mask and the row maximum are applied to the scores while they
+ * Where a block is whole and needs no softcap, the scale, the additive
+ * mask, causality and the row maximum are applied to the scores while they
  * are still in registers (block_scores); other blocks go through
  * finish_scores.
  *
@@ -89,13 +88,18 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
 }
 
 /* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], times
-   `scale`, plus mask[r][0..NK) for each row when `mask` is not NULL, into
+   `scale`, plus mask[r][0..NK) for each row when `mask` is not NULL, and
+   -inf from key visible[r] on when `visible` is not NULL (causality), into
    rows of s that are lds apart; mx[r] gets row r's lane-wise maximum. */
 static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
-                   float scale, const float *const *mask, float *s, int64_t lds, kv mx[RB]) {
+                   float scale, const float *const *mask, const int32_t *visible, float *s,
+                   int64_t lds, kv mx[RB]) {
   for (int r = 0; r < RB; ++r)
     mx[r] = kv_splat(-__builtin_inff());
   kv sv = kv_splat(scale);
+  kvi lane;
+  for (int l = 0; l < KILN_VL; ++l)
+    lane[l] = l;
   for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL) {
     kv acc[RB][CV];
     KILN_UNROLL
@@ -122,6 +126,9 @@ static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int6
       for (int c = 0; c < CV; ++c) {
         kv x = mask ? kv_fma(acc[r][c], sv, kv_load(mask[r] + j0 + c * KILN_VL))
                     : acc[r][c] * sv;
+        if (visible)
+          x = kv_select(lane + (int32_t)(j0 + c * KILN_VL) < visible[r], x,
+                        kv_splat(-__builtin_inff()));
         kv_store(s + r * lds + j0 + c * KILN_VL, x);
         mx[r] = kv_max(mx[r], x);
       }
@@ -209,28 +216,32 @@ static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int6
 /* Scores of query rows q (rows [r0, rlast] of the task; the rest repeat the
    last) against the key block [j0, j0 + keys) of Kt [d][ldkt], scaled,
    soft-capped and masked, into rows of s that are lds apart; bm[r] gets each
-   row's lane-wise maximum. A full block with no softcap, a float mask (or
-   none) read with unit stride and no key past row r0's causal limit is
-   finished in registers (the fast path); others by finish_scores. */
+   row's lane-wise maximum. A full block with no softcap and a float mask (or
+   none) read with unit stride is finished in registers, causality included
+   (the fast path); others by finish_scores. */
 static void block_scores(const kiln_attention_args *a, int64_t b, int64_t h, int64_t r0,
                          int64_t rlast, int64_t j0, int64_t keys, const float *const q[RB],
                          const float *kt, int64_t ldkt, float *s, int64_t lds, kv bm[RB]) {
   const int64_t *ms = a->mask_stride;
-  int fast = keys == NK && a->softcap <= 0.0f && a->mask_kind != 2 &&
-             (a->mask_kind != 1 || ms[3] == 1) &&
-             (!a->causal || j0 + NK - 1 <= r0 + a->causal_offset);
-  if (!fast) {
-    scores(q, kt, ldkt, a->d, 1.0f, 0, s, lds, bm);
+  if (keys != NK || a->softcap > 0.0f || a->mask_kind == 2 ||
+      (a->mask_kind == 1 && ms[3] != 1)) {
+    scores(q, kt, ldkt, a->d, 1.0f, 0, 0, s, lds, bm);
     for (int r = 0; r < RB && r0 + r <= rlast; ++r)
       bm[r] = finish_scores(a, s + r * lds, b, h, r0 + r, j0, keys);
     return;
   }
   const float *rows[RB];
+  int32_t visible[RB];
   for (int r = 0; r < RB; ++r) {
     int64_t i = r0 + r <= rlast ? r0 + r : rlast;
     rows[r] = (const float *)a->mask + b * ms[0] + h * ms[1] + i * ms[2] + j0;
+    int64_t v = i + a->causal_offset - j0 + 1; /* keys of the block row i sees */
+    visible[r] = v < 0 ? 0 : v > NK ? NK : (int32_t)v;
   }
-  scores(q, kt, ldkt, a->d, a->scale, a->mask_kind == 1 ? rows : 0, s, lds, bm);
+  /* Row r0 sees the fewest keys: when it sees them all, so do the others. */
+  int cut = a->causal && visible[0] < NK;
+  scores(q, kt, ldkt, a->d, a->scale, a->mask_kind == 1 ? rows : 0, cut ? visible : 0, s, lds,
+         bm);
 }
 
 /* The RB query rows from r0, the last of [r0, i1) repeated past the end (its
@@ -288,9 +299,11 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
     kv mx[RB];
     for (int r = 0; r < RB; ++r)
       mx[r] = kv_splat(-__builtin_inff());
+    /* A block counts its keys up to tend, not tr: causality hides the rest
+       from these rows, and a whole block takes the fast path. */
     for (int64_t j0 = 0; j0 < tr; j0 += NK) {
       kv bm[RB];
-      block_scores(a, b, h, r0, rlast, j0, tr - j0 < NK ? tr - j0 : NK, q, kt + j0, tpad,
+      block_scores(a, b, h, r0, rlast, j0, tend - j0 < NK ? tend - j0 : NK, q, kt + j0, tpad,
                    s + j0, tpad, bm);
       for (int r = 0; r < RB; ++r)
         mx[r] = kv_max(mx[r], bm[r]);

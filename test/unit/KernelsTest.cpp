@@ -485,6 +485,7 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
       {1, 2, 2, 3, 5, 16, 16, 0, true, 0, false, -4}, // causal offset hides every key
       {1, 2, 2, 70, 300, 64, 64, 4, false, 0, false, 0}, // online, maxima rise by 40
       {1, 2, 2, 70, 200, 64, 64, 4, true, 0, false, 130}, // direct, causal, the same mask
+      {1, 2, 2, 128, 128, 64, 64, 0, true, 0, true, 0},   // GPT-2's: causal diagonal blocks
   };
   for (const AttnCase &c : cases) {
     runAttention(GetParam(), c, nullptr, rng);
