@@ -17,7 +17,6 @@
  *===----------------------------------------------------------------------===*/
 #include "bench_util.h"
 #include "kiln_kernels.h"
-#include "thread_pool.h"
 
 #include <stdio.h>
 
@@ -56,21 +55,10 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int v = bench_pick_variant(want);
-  if (v < 0) {
-    fprintf(stderr, "kiln-attention-bench: this CPU cannot run the %s kernels\n", want);
+  kiln_exec exec;
+  int v = bench_setup("kiln-attention-bench", want, &rounds, &threads, 1, -1, &exec);
+  if (v < 0)
     return 1;
-  }
-  if (rounds < 3)
-    rounds = 3;
-  if (threads < 1)
-    threads = 1;
-  kiln_exec exec = {kiln_pool_parallel_for, kiln_pool_create(threads), threads, -1, NULL, NULL,
-                    0};
-  if (threads > 1 && !exec.pool) {
-    fprintf(stderr, "cannot start %d threads\n", threads);
-    return 1;
-  }
   const kiln_exec *ex = threads > 1 ? &exec : NULL;
   int64_t width = 3 * HEADS * DIM, longest = 0;
   for (int s = 0; s < nseqs; ++s)

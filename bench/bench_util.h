@@ -2,6 +2,9 @@
 #ifndef KILN_BENCH_UTIL_H
 #define KILN_BENCH_UTIL_H
 
+#include "thread_pool.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +57,31 @@ static int bench_common_option(int argc, char **argv, int *i, int *rounds, const
   else
     return 0;
   return 1;
+}
+
+/* After the options: the variant to run (bench_pick_variant), with
+   *rounds raised to at least 3 and *threads to at least min_threads, and
+   *exec running on a pool of *threads threads (min_parallel_mflops as
+   given; no pool for one thread). -1, after saying why on stderr, when the
+   CPU cannot run `want` or the threads do not start. */
+static int bench_setup(const char *name, const char *want, int *rounds, int *threads,
+                       int min_threads, int32_t min_parallel_mflops, kiln_exec *exec) {
+  int v = bench_pick_variant(want);
+  if (v < 0) {
+    fprintf(stderr, "%s: this CPU cannot run the %s kernels\n", name, want);
+    return -1;
+  }
+  if (*rounds < 3)
+    *rounds = 3;
+  if (*threads < min_threads)
+    *threads = min_threads;
+  *exec = (kiln_exec){kiln_pool_parallel_for, kiln_pool_create(*threads), *threads,
+                      min_parallel_mflops, NULL, NULL, 0};
+  if (*threads > 1 && !exec->pool) {
+    fprintf(stderr, "cannot start %d threads\n", *threads);
+    return -1;
+  }
+  return v;
 }
 
 #endif /* KILN_BENCH_UTIL_H */

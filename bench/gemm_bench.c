@@ -17,7 +17,6 @@
  *===----------------------------------------------------------------------===*/
 #include "bench_util.h"
 #include "kiln_kernels.h"
-#include "thread_pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,22 +68,12 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int picked = bench_pick_variant(want);
-  const variant *v = picked < 0 ? NULL : &all[picked];
-  if (!v) {
-    fprintf(stderr, "kiln-gemm-bench: this CPU cannot run the %s kernels\n", want);
+  /* Every call splits (-1), as a model's GEMMs of these sizes do. */
+  kiln_exec exec;
+  int picked = bench_setup("kiln-gemm-bench", want, &rounds, &threads, 1, -1, &exec);
+  if (picked < 0)
     return 1;
-  }
-  if (rounds < 3)
-    rounds = 3;
-  if (threads < 1)
-    threads = 1;
-  /* Every call splits, as a model's GEMMs of these sizes do. */
-  kiln_exec exec = {kiln_pool_parallel_for, kiln_pool_create(threads), threads, -1, NULL, NULL, 0};
-  if (threads > 1 && !exec.pool) {
-    fprintf(stderr, "cannot start %d threads\n", threads);
-    return 1;
-  }
+  const variant *v = &all[picked];
   const kiln_exec *ex = threads > 1 ? &exec : NULL;
   float *a[MAX_SHAPES], *bp[MAX_SHAPES], *c[MAX_SHAPES];
   /* Copies of the weights for the cold runs: more than any last-level cache. */

@@ -14,7 +14,6 @@
  *===----------------------------------------------------------------------===*/
 #include "bench_util.h"
 #include "kiln_kernels.h"
-#include "thread_pool.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,21 +38,10 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  int v = bench_pick_variant(want);
-  if (v < 0) {
-    fprintf(stderr, "kiln-norm-bench: this CPU cannot run the %s kernels\n", want);
+  kiln_exec exec;
+  int v = bench_setup("kiln-norm-bench", want, &rounds, &threads, 2, 0, &exec);
+  if (v < 0)
     return 1;
-  }
-  if (rounds < 3)
-    rounds = 3;
-  if (threads < 2)
-    threads = 2;
-  kiln_pool *pool = kiln_pool_create(threads);
-  if (!pool) {
-    fprintf(stderr, "cannot start %d threads\n", threads);
-    return 1;
-  }
-  kiln_exec exec = {kiln_pool_parallel_for, pool, threads, 0, NULL, NULL, 0};
   float *buf[6];
   for (int i = 0; i < 6; ++i)
     buf[i] = aligned_alloc(64, sizeof(float) * ROWS * COLS);
@@ -88,6 +76,6 @@ int main(int argc, char **argv) {
          bench_variant_names[v], ROWS, COLS, rounds);
   printf("  1 thread    %7.1f us per call (median)\n", bench_median(us[0], rounds));
   printf("  %d threads   %7.1f us per call (median)\n", threads, bench_median(us[1], rounds));
-  kiln_pool_destroy(pool);
+  kiln_pool_destroy(exec.pool);
   return 0;
 }
