@@ -217,6 +217,22 @@ def KilnAlignKSplits : Pass<"kiln-align-k-splits", "mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::kernel::KilnKernelDialect"];
 }
 
+def KilnFuseGemmNorms : Pass<"kiln-fuse-gemm-norms", "mlir::ModuleOp"> {
+  let summary = "Give a norm of a GEMM's result to the GEMM as its epilogue";
+  let description = [{
+    A `kiln_kernel.norm` whose x or skip is the result of a K-split
+    `kiln_kernel.gemm` (run after kiln-align-k-splits) read nowhere else
+    becomes that GEMM's norm epilogue: the norm's other operand (the skip)
+    becomes the GEMM's residual. When the norm kept the sum, the GEMM's
+    first result is the sum and its second the normalised rows; otherwise
+    the rows are normalised over the sum, in the GEMM's one outs. The kernel
+    normalises each row in the pass that sums the threads' partial products,
+    on the thread that summed it. A GEMM that already has a residual takes
+    only a norm without a skip.
+  }];
+  let dependentDialects = ["::kiln::kernel::KilnKernelDialect"];
+}
+
 def KilnLowerKernelCalls : Pass<"kiln-lower-kernel-calls", "mlir::ModuleOp"> {
   let summary = "Turn kiln_kernel ops on memrefs into calls of the kernel library";
   let description = [{

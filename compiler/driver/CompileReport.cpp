@@ -1,6 +1,7 @@
 //===- CompileReport.cpp - kilnc --report -----------------------------------===//
 #include "compiler/driver/CompileReport.h"
 
+#include "dialects/kernel/KernelOps.h"
 #include "dialects/kiln/KilnOps.h"
 #include "passes/Graph/Subgraph.h"
 
@@ -21,6 +22,9 @@ OpCounts countOps(Operation *root) {
         op->getName().getStringRef() == "func.return")
       return;
     ++counts[op->getName().getStringRef().str()];
+    // A norm that became a GEMM's epilogue is no call of its own.
+    if (auto gemm = dyn_cast<kernel::GemmOp>(op); gemm && gemm.getNormScale())
+      ++counts["kiln_kernel.gemm, norm epilogue"];
   });
   return counts;
 }

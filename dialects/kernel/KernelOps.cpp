@@ -65,12 +65,14 @@ void addEffects(Operation *op, ValueRange outs,
 //===----------------------------------------------------------------------===//
 
 LogicalResult GemmOp::verify() {
+  if (getOuts().empty() || getOuts().size() > 2)
+    return emitOpError("needs one outs, or two with a norm epilogue");
   if (failed(verifyResults(*this, getOuts(), getResultTypes())))
     return failure();
-  ArrayRef<int64_t> a = shapeOf(getA()), b = shapeOf(getB()), c = shapeOf(getOuts());
+  ArrayRef<int64_t> a = shapeOf(getA()), b = shapeOf(getB()), c = shapeOf(getC());
   if (a.size() < 2 || c.size() < 2)
     return emitOpError("a and the result need rank >= 2");
-  if (!llvm::all_of(ValueRange{getA(), getB(), getOuts()}, [](Value v) {
+  if (!llvm::all_of(ValueRange{getA(), getB(), getC()}, [](Value v) {
         return cast<ShapedType>(v.getType()).hasStaticShape();
       }))
     return emitOpError("needs static shapes");
@@ -108,6 +110,27 @@ LogicalResult GemmOp::verify() {
   if (getResidual() && shapeOf(getResidual()) != c)
     return emitOpError("residual ") << shapeStr(shapeOf(getResidual()))
                                     << " does not have the result's shape " << shapeStr(c);
+  return verifyNormEpilogue(n, c);
+}
+
+LogicalResult GemmOp::verifyNormEpilogue(int64_t n, ArrayRef<int64_t> c) {
+  bool norm = static_cast<bool>(getNormScale());
+  if (!norm) {
+    if (getNormBias() || getNormEpsilon() || getNormRms() || getNormOut())
+      return emitOpError("norm_bias, norm_epsilon, norm_rms and a second outs need norm_scale");
+    return success();
+  }
+  if (!getNormEpsilon())
+    return emitOpError("a norm epilogue needs norm_epsilon");
+  for (Value p : {getNormScale(), getNormBias()})
+    if (p && shapeOf(p) != ArrayRef<int64_t>{n})
+      return emitOpError("norm_scale and norm_bias must be [") << n << "]; got "
+                                                               << shapeStr(shapeOf(p));
+  if (getNormRms() && getNormBias())
+    return emitOpError("an RMSNorm epilogue takes no norm_bias");
+  if (getNormOut() && shapeOf(getNormOut()) != c)
+    return emitOpError("the norm's outs ") << shapeStr(shapeOf(getNormOut()))
+                                           << " differ from the result's " << shapeStr(c);
   return success();
 }
 

@@ -63,7 +63,7 @@ class KilnKernel_Op<string mnemonic, list<Trait> traits = []>
 }
 
 def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
-  let summary = "act(a b + bias) + residual with a packed or plain B";
+  let summary = "act(a b + bias) + residual with a packed or plain B, and an optional norm";
   let description = [{
     `a: [batch..., M, K]`; `b` is `[ceil(N/NR), K, NR]` panels when
     `b_layout = packed` (written at compile time for one ISA's NR), else
@@ -75,21 +75,45 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
     columns over threads in contiguous shares of C-column units; the GEMM
     then splits K over threads at the same bounds, so each thread multiplies
     the columns it wrote, and sums the partial products after.
+
+    With `norm_scale` (and `norm_bias`, `norm_epsilon`, `norm_rms` as
+    `kiln_kernel.norm` takes them), the GEMM also normalises each row of its
+    result, as `kiln_kernel.norm` would: into a second `outs`, for results
+    `(c, norm(c))`, or with one `outs` over c itself, for the one result
+    `norm(c)`. `kiln-fuse-gemm-norms` makes these from a norm of a GEMM's
+    result; the norm then runs while each row is still in the cache of the
+    thread that finished it.
   }];
   let arguments = (ins KilnKernel_F32Shaped:$a, KilnKernel_F32Shaped:$b,
                        Optional<KilnKernel_F32Shaped>:$bias,
                        Optional<KilnKernel_F32Shaped>:$residual,
-                       KilnKernel_F32Shaped:$outs,
+                       Optional<KilnKernel_F32Shaped>:$norm_scale,
+                       Optional<KilnKernel_F32Shaped>:$norm_bias,
+                       Variadic<KilnKernel_F32Shaped>:$outs,
                        KilnKernel_BLayout:$b_layout,
                        DefaultValuedAttr<KilnKernel_Epilogue,
                                          "::kiln::kernel::Activation::none">:$activation,
-                       DefaultValuedAttr<I64Attr, "0">:$k_split);
+                       DefaultValuedAttr<I64Attr, "0">:$k_split,
+                       OptionalAttr<F32Attr>:$norm_epsilon,
+                       UnitAttr:$norm_rms);
   let assemblyFormat = [{
     $a `,` $b $b_layout (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`residual` `(` $residual^ `:` type($residual) `)`)?
     (`activation` `=` $activation^)? (`k_split` `=` $k_split^)?
+    (`norm_scale` `(` $norm_scale^ `:` type($norm_scale) `)`)?
+    (`norm_bias` `(` $norm_bias^ `:` type($norm_bias) `)`)?
     `outs` `(` $outs `:` type($outs) `)`
     attr-dict `:` type($a) `,` type($b) (`->` type($results)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getOutsMutable(); }
+    /// The product's destination, and the norm epilogue's when it is not c
+    /// itself (or null).
+    ::mlir::Value getC() { return getOuts().front(); }
+    ::mlir::Value getNormOut() { return getOuts().size() > 1 ? getOuts()[1] : ::mlir::Value(); }
+  private:
+    ::mlir::LogicalResult verifyNormEpilogue(int64_t n, ::llvm::ArrayRef<int64_t> c);
+  public:
   }];
 }
 

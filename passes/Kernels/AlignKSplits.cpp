@@ -38,8 +38,11 @@ kernel::GemmOp producerOf(Value a) {
     if (cast<ShapedType>(a.getType()).getShape().back() != cols)
       return {};
   }
+  // A norm epilogue writes its rows by rows, not by columns.
   auto gemm = a.getDefiningOp<kernel::GemmOp>();
-  return gemm && gemm.getBLayout() == kernel::BLayout::packed ? gemm : kernel::GemmOp();
+  return gemm && !gemm.getNormScale() && gemm.getBLayout() == kernel::BLayout::packed
+             ? gemm
+             : kernel::GemmOp();
 }
 
 struct AlignKSplitsPass : impl::KilnAlignKSplitsBase<AlignKSplitsPass> {
@@ -47,7 +50,7 @@ struct AlignKSplitsPass : impl::KilnAlignKSplitsBase<AlignKSplitsPass> {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       int64_t scratch = 0;
       func.walk([&](kernel::GemmOp gemm) {
-        auto c = cast<ShapedType>(gemm.getOuts().getType());
+        auto c = cast<ShapedType>(gemm.getC().getType());
         int64_t k = cast<ShapedType>(gemm.getA().getType()).getShape().back();
         kernel::GemmOp producer = producerOf(gemm.getA());
         if (!producer || k < kMinKOverN * c.getShape().back())

@@ -204,12 +204,15 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
 
   LogicalResult lowerGemm(OpBuilder &b, func::FuncOp func, Value exec, kernel::GemmOp op) {
     auto a = bufferOf(op, op.getA(), "a"), bb = bufferOf(op, op.getB(), "b"),
-         c = bufferOf(op, op.getOuts(), "the result");
+         c = bufferOf(op, op.getC(), "the result");
     if (failed(a) || failed(bb) || failed(c))
       return failure();
-    std::optional<Buf> bias, res;
+    std::optional<Buf> bias, res, normScale, normBias, y;
     if (failed(optionalBuffer(op, op.getBias(), "bias", bias)) ||
-        failed(optionalBuffer(op, op.getResidual(), "residual", res)))
+        failed(optionalBuffer(op, op.getResidual(), "residual", res)) ||
+        failed(optionalBuffer(op, op.getNormScale(), "norm_scale", normScale)) ||
+        failed(optionalBuffer(op, op.getNormBias(), "norm_bias", normBias)) ||
+        failed(optionalBuffer(op, op.getNormOut(), "the norm's result", y)))
       return failure();
     size_t rank = c->shape.size(), nb = rank - 2;
     int64_t m = c->shape[rank - 2], n = c->shape[rank - 1], k = a->shape.back();
@@ -225,11 +228,14 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
     auto sa = batchStride(*a), sc = batchStride(*c);
     std::optional<int64_t> sb = packed ? std::optional<int64_t>(0) : batchStride(*bb);
     std::optional<int64_t> sr = res ? batchStride(*res) : std::optional<int64_t>(0);
-    if (!sa || !sb || !sc || !sr)
+    std::optional<int64_t> sy = y ? batchStride(*y) : std::optional<int64_t>(0);
+    if (!sa || !sb || !sc || !sr || !sy)
       return op.emitOpError("batch dims of its buffers do not collapse to one stride");
     int64_t lda = rowStride(*a), ldc = rowStride(*c), ldr = res ? rowStride(*res) : 0;
+    int64_t ldy = y ? rowStride(*y) : 0;
     // Rows of every batch back to back, and B shared: one tall GEMM.
-    if (batch > 1 && *sb == 0 && *sa == m * lda && *sc == m * ldc && (!res || *sr == m * ldr)) {
+    if (batch > 1 && *sb == 0 && *sa == m * lda && *sc == m * ldc && (!res || *sr == m * ldr) &&
+        (!y || *sy == m * ldy)) {
       m *= batch;
       batch = 1;
     }
@@ -244,6 +250,14 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
     s.ptr(&*c), s.i64(*sc), s.i64(ldc);
     s.i32(static_cast<int32_t>(op.getBLayout())), s.i32(static_cast<int32_t>(op.getActivation()));
     s.i64(op.getKSplit());
+    s.ptr(normScale ? &*normScale : nullptr), s.ptr(normBias ? &*normBias : nullptr);
+    // Without a norm outs of its own, the norm overwrites C.
+    if (normScale && !y)
+      s.ptr(&*c), s.i64(*sc), s.i64(ldc);
+    else
+      s.ptr(y ? &*y : nullptr), s.i64(*sy), s.i64(ldy);
+    s.f32(op.getNormEpsilon() ? op.getNormEpsilon()->convertToFloat() : 0.0f);
+    s.i32(op.getNormRms() ? 1 : 0);
     call(b, loc, "kiln_k_gemm_f32", exec, s.materialize(func));
     return success();
   }

@@ -179,8 +179,9 @@ struct SelectKernelsPass : impl::KilnSelectKernelsBase<SelectKernelsPass> {
       return;
     auto [b, layout] = gemmB(rw, loc, op.getRhs(), op.getTransposeRhs());
     auto gemm = kernel::GemmOp::create(rw, loc, TypeRange{rt}, op.getLhs(), b, bias, residual,
-                                       emptyLike(rw, loc, rt.getShape()), layout,
-                                       activationOf(op.getActivation()));
+                                       Value(), Value(), emptyLike(rw, loc, rt.getShape()), layout,
+                                       activationOf(op.getActivation()), /*k_split=*/0,
+                                       /*norm_epsilon=*/FloatAttr());
     rw.replaceOp(op, gemm.getResults());
   }
 
@@ -198,8 +199,9 @@ struct SelectKernelsPass : impl::KilnSelectKernelsBase<SelectKernelsPass> {
     if (bt.getRank() == 2)
       std::tie(b, layout) = gemmB(rw, loc, b, op.getTransposeRhs());
     auto gemm = kernel::GemmOp::create(rw, loc, TypeRange{rt}, op.getLhs(), b, Value(), Value(),
-                                       emptyLike(rw, loc, rt.getShape()), layout,
-                                       kernel::Activation::none);
+                                       Value(), Value(), emptyLike(rw, loc, rt.getShape()), layout,
+                                       kernel::Activation::none, /*k_split=*/0,
+                                       /*norm_epsilon=*/FloatAttr());
     rw.replaceOp(op, gemm.getResults());
   }
 

@@ -79,6 +79,7 @@ enum kiln_profile_kind {
 typedef struct kiln_profile_call {
   int32_t kind;     /* kiln_profile_kind */
   int32_t epilogue; /* GEMM: KILN_PROFILE_BIAS | KILN_PROFILE_RESIDUAL |
+                       KILN_PROFILE_NORM_EPILOGUE |
                        activation << KILN_PROFILE_ACTIVATION_SHIFT */
   /* GEMM: batch, M, N, K; attention: batch x heads, queries, keys, head
      dim; norm and softmax: rows, columns, 0, 0. */
@@ -89,7 +90,8 @@ typedef struct kiln_profile_call {
 enum {
   KILN_PROFILE_BIAS = 1,
   KILN_PROFILE_RESIDUAL = 2,
-  KILN_PROFILE_ACTIVATION_SHIFT = 2
+  KILN_PROFILE_ACTIVATION_SHIFT = 2, /* activations take bits 2..7 */
+  KILN_PROFILE_NORM_EPILOGUE = 256
 };
 
 typedef struct kiln_profile {

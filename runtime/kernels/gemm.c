@@ -14,10 +14,14 @@
  * told how the threads wrote its A (k_split) splits K over them instead and
  * sums the partial products after (gemm_split_k).
  *
+ * A norm epilogue (norm_gamma) normalises whole rows of C, so it runs after
+ * the tiles: in the K-split GEMM's summing pass, row by row as each is
+ * summed, else as a pass of its own over the rows.
+ *
  *===----------------------------------------------------------------------===*/
 #include "kiln_kernels.h"
+#include "norm_row.h"
 #include "parallel.h"
-#include "vmath.h"
 
 #define MR KILN_GEMM_MR
 #define NR KILN_GEMM_NR
@@ -318,6 +322,37 @@ static void gemm_task(void *arg, int64_t begin, int64_t end) {
     run_unit((const gemm_plan *)arg, u);
 }
 
+static norm_params norm_of(const kiln_gemm_args *g) {
+  return (norm_params){g->n, g->norm_gamma, g->norm_beta, g->norm_epsilon, g->norm_rms};
+}
+
+/* The norm epilogue as a pass of its own, over tasks of NORM_ROWS rows of
+   one batch, shared out as the norm kernel shares its rows. */
+#define NORM_ROWS 8
+
+typedef struct norm_pass {
+  const kiln_gemm_args *g;
+  norm_params p;
+} norm_pass;
+
+static void norm_task(void *arg, int64_t begin, int64_t end) {
+  const norm_pass *np = (const norm_pass *)arg;
+  const kiln_gemm_args *g = np->g;
+  int64_t groups = (g->m + NORM_ROWS - 1) / NORM_ROWS;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t bt = t / groups, i0 = t % groups * NORM_ROWS;
+    int64_t i1 = i0 + NORM_ROWS < g->m ? i0 + NORM_ROWS : g->m;
+    for (int64_t i = i0; i < i1; ++i)
+      norm_row(&np->p, g->c + bt * g->c_batch + i * g->ldc, 0, 0,
+               g->y + bt * g->y_batch + i * g->ldy);
+  }
+}
+
+static void run_norm_pass(const kiln_exec *ex, const kiln_gemm_args *g) {
+  norm_pass np = {g, norm_of(g)};
+  kiln_parallel_shares(ex, norm_task, &np, g->batch * ((g->m + NORM_ROWS - 1) / NORM_ROWS));
+}
+
 /* K split over threads. When A's columns were written by a kernel whose
    threads each wrote a contiguous share of them (a GEMM's panels, say), the
    GEMM that reads A splits K at the same bounds: each thread multiplies the
@@ -332,6 +367,7 @@ typedef struct split_plan {
   int64_t slices;  /* one per thread */
   int64_t chunks;  /* ceil(k / k_split): how the producer counted A's columns */
   float *partial;  /* slices - 1 products, batch * m * n each, rows n apart */
+  norm_params norm; /* the norm epilogue's, when g->norm_gamma */
 } split_plan;
 
 /* Slices split the producer's chunks as the pool splits a job's units: share
@@ -384,6 +420,8 @@ static void sum_task(void *arg, int64_t begin, int64_t end) {
           x += kv_load_partial(r + j, n, 0.0f);
         kv_store_partial(c + j, x, n);
       }
+      if (g->norm_gamma)
+        norm_row(&s->norm, c, 0, 0, g->y + bt * g->y_batch + i * g->ldy);
     }
   }
 }
@@ -402,7 +440,8 @@ static int gemm_split_k(const kiln_exec *ex, const gemm_plan *base) {
     slices = (int64_t)(ex->scratch_bytes / (uint64_t)bytes) + 1;
   if (slices < 2)
     return 0;
-  split_plan s = {*base, base->g->batch * base->panels, slices, chunks, (float *)ex->scratch};
+  split_plan s = {*base, base->g->batch * base->panels, slices, chunks, (float *)ex->scratch,
+                  norm_of(g)};
   /* K blocks sized for the longest slice. */
   if (g->b_layout == KILN_B_PACKED) {
     int64_t longest = 0;
@@ -434,8 +473,11 @@ void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *g) {
   kiln_profile_end(ex, t0, KILN_PROFILE_GEMM, 2.0 * g->batch * g->m * g->n * g->k, g->batch,
                    g->m, g->n, g->k,
                    (g->bias ? KILN_PROFILE_BIAS : 0) | (g->r ? KILN_PROFILE_RESIDUAL : 0) |
+                       (g->norm_gamma ? KILN_PROFILE_NORM_EPILOGUE : 0) |
                        g->activation << KILN_PROFILE_ACTIVATION_SHIFT);
 }
+
+static int gemm_products(const kiln_exec *ex, const kiln_gemm_args *g);
 
 static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
   if (g->batch <= 0 || g->m <= 0 || g->n <= 0)
@@ -446,6 +488,13 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
   double flops = 2.0 * g->batch * g->m * g->n * g->k;
   double weights = g->b_layout == KILN_B_PACKED ? 4.0 * g->n * g->k : 0.0;
   ex = kiln_exec_for(ex, flops > 10.0 * weights ? flops : 10.0 * weights);
+  if (!gemm_products(ex, g) && g->norm_gamma)
+    run_norm_pass(ex, g);
+}
+
+/* C, and the norm epilogue when the K-split summing pass applied it:
+   returns whether it did. */
+static int gemm_products(const kiln_exec *ex, const kiln_gemm_args *g) {
   if (g->k == 0) {
     /* No products: the epilogue of zero. */
     static const float zero[NR * 1];
@@ -458,7 +507,7 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
           kTiles[0][1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0,
                        &e, 0, 0);
         }
-    return;
+    return 0;
   }
   gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME, kTiles[0]};
   if (g->b_layout == KILN_B_PACKED) {
@@ -467,7 +516,7 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
     p.tiles = kTiles[nt_prefetch_fills_l2()];
   }
   if (gemm_split_k(ex, &p))
-    return;
+    return 1;
   /* Split rows too when (batch, panel) units are too few to keep every
      thread busy; blocks stay whole tiles. */
   int64_t threads = kiln_threads(ex), units = g->batch * p.panels;
@@ -479,4 +528,5 @@ static void gemm(const kiln_exec *ex, const kiln_gemm_args *g) {
     p.mblocks = (g->m + p.mblock - 1) / p.mblock;
   }
   kiln_parallel(ex, gemm_task, &p, units * p.mblocks);
+  return 0;
 }

@@ -46,7 +46,13 @@ extern "C" {
    apart), B as `b_layout` says (KILN_B_PACKED panels were written by kilnc
    for this ISA's NR), bias [n] or NULL, R [m, n] (rows ldr apart) or NULL,
    C [m, n]. A batch stride of 0 broadcasts that operand. C overlaps no
-   other operand (C receives partial sums before R is read). */
+   other operand (C receives partial sums before R is read).
+   With `norm_gamma`, each finished row of C is then normalised into Y
+   (rows ldy apart, batches y_batch apart) as kiln_norm_f32 normalises x:
+   a norm whose input is this GEMM's result, done while the row is in cache
+   (in the K-split GEMM's summing pass, by the thread that summed it). Y is
+   either C itself (same strides: normalised in place) or overlaps no other
+   operand. */
 typedef struct kiln_gemm_args {
   int64_t batch, m, n, k;
   const float *a;
@@ -64,6 +70,13 @@ typedef struct kiln_gemm_args {
      many columns each (the producer's units); K splits over threads at the
      same bounds when the exec has scratch for the partial products. */
   int64_t k_split;
+  /* The norm epilogue; norm_gamma NULL: none. */
+  const float *norm_gamma;
+  const float *norm_beta; /* may be NULL */
+  float *y;
+  int64_t y_batch, ldy;
+  float norm_epsilon;
+  int32_t norm_rms;
 } kiln_gemm_args;
 
 KILN_KERNEL_API void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *args);

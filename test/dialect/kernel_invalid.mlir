@@ -38,7 +38,7 @@ func.func @gemm_batch(%x: tensor<2x8x32xf32>, %w: tensor<3x32x64xf32>) -> tensor
 
 func.func @gemm_result_type(%x: memref<8x32xf32>, %w: memref<32x64xf32>, %c: memref<8x64xf32>) -> tensor<8x64xf32> {
   // expected-error @+1 {{on memrefs has no results}}
-  %y = "kiln_kernel.gemm"(%x, %w, %c) <{b_layout = 1 : i32, operandSegmentSizes = array<i32: 1, 1, 0, 0, 1>}> : (memref<8x32xf32>, memref<32x64xf32>, memref<8x64xf32>) -> tensor<8x64xf32>
+  %y = "kiln_kernel.gemm"(%x, %w, %c) <{b_layout = 1 : i32, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 1>}> : (memref<8x32xf32>, memref<32x64xf32>, memref<8x64xf32>) -> tensor<8x64xf32>
   return %y : tensor<8x64xf32>
 }
 
@@ -76,4 +76,68 @@ func.func @rms_bias(%x: tensor<4x16xf32>, %s: tensor<16xf32>) -> tensor<4x16xf32
   // expected-error @+1 {{RMSNorm takes no bias}}
   %n = kiln_kernel.norm %x scale(%s : tensor<16xf32>) bias(%s : tensor<16xf32>) outs(%e : tensor<4x16xf32>) {epsilon = 1.0e-5 : f32, rms} : tensor<4x16xf32> -> tensor<4x16xf32>
   return %n : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @gemm_norm_bias_alone(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{norm_bias, norm_epsilon, norm_rms and a second outs need norm_scale}}
+  %y = kiln_kernel.gemm %x, %w row_major norm_bias(%g : tensor<64xf32>) outs(%e : tensor<8x64xf32>) : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @gemm_two_outs_no_norm(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{norm_bias, norm_epsilon, norm_rms and a second outs need norm_scale}}
+  %y:2 = kiln_kernel.gemm %x, %w row_major outs(%e, %e : tensor<8x64xf32>, tensor<8x64xf32>) : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>, tensor<8x64xf32>
+  return %y#0 : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @gemm_norm_epsilon(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{a norm epilogue needs norm_epsilon}}
+  %y = kiln_kernel.gemm %x, %w row_major norm_scale(%g : tensor<64xf32>) outs(%e : tensor<8x64xf32>) : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @gemm_norm_scale_shape(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<32xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{norm_scale and norm_bias must be [64]; got [32]}}
+  %y = kiln_kernel.gemm %x, %w row_major norm_scale(%g : tensor<32xf32>) outs(%e : tensor<8x64xf32>) {norm_epsilon = 1.0e-5 : f32} : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @gemm_norm_rms_bias(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{an RMSNorm epilogue takes no norm_bias}}
+  %y = kiln_kernel.gemm %x, %w row_major norm_scale(%g : tensor<64xf32>) norm_bias(%g : tensor<64xf32>) outs(%e : tensor<8x64xf32>) {norm_epsilon = 1.0e-5 : f32, norm_rms} : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+func.func @gemm_norm_out_shape(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64xf32>) -> tensor<2x4x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  %e2 = tensor.empty() : tensor<2x4x64xf32>
+  // expected-error @+1 {{the norm's outs [2x4x64] differ from the result's [8x64]}}
+  %y:2 = kiln_kernel.gemm %x, %w row_major norm_scale(%g : tensor<64xf32>) outs(%e, %e2 : tensor<8x64xf32>, tensor<2x4x64xf32>) {norm_epsilon = 1.0e-5 : f32} : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>, tensor<2x4x64xf32>
+  return %y#1 : tensor<2x4x64xf32>
+}
+
+// -----
+
+func.func @gemm_three_outs(%x: tensor<8x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  // expected-error @+1 {{needs one outs, or two with a norm epilogue}}
+  %y:3 = kiln_kernel.gemm %x, %w row_major norm_scale(%g : tensor<64xf32>) outs(%e, %e, %e : tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>) {norm_epsilon = 1.0e-5 : f32} : tensor<8x32xf32>, tensor<32x64xf32> -> tensor<8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>
+  return %y#0 : tensor<8x64xf32>
 }

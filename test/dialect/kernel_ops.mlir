@@ -21,6 +21,21 @@ func.func @tensors(%x: tensor<1x8x32xf32>, %w: tensor<2x32x48xf32>, %b: tensor<6
 
 // -----
 
+// The norm epilogue: over C (one result), and into its own outs (two).
+// CHECK-LABEL: func.func @gemm_norms
+// CHECK: kiln_kernel.gemm %arg0, %arg1 row_major residual(%arg2 : tensor<4x16xf32>) k_split = 8 norm_scale(%arg3 : tensor<16xf32>) norm_bias(%arg3 : tensor<16xf32>) outs(%{{.*}} : tensor<4x16xf32>) {norm_epsilon = 9.99999974E-6 : f32} : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+// CHECK: %{{.*}}:2 = kiln_kernel.gemm %arg0, %arg1 row_major norm_scale(%arg3 : tensor<16xf32>) outs(%{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<4x16xf32>) {norm_epsilon = 9.99999974E-6 : f32, norm_rms} : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>, tensor<4x16xf32>
+func.func @gemm_norms(%a: tensor<4x8xf32>, %w: tensor<8x16xf32>, %r: tensor<4x16xf32>, %g: tensor<16xf32>)
+    -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %e = tensor.empty() : tensor<4x16xf32>
+  %y = kiln_kernel.gemm %a, %w row_major residual(%r : tensor<4x16xf32>) k_split = 8 norm_scale(%g : tensor<16xf32>) norm_bias(%g : tensor<16xf32>) outs(%e : tensor<4x16xf32>) {norm_epsilon = 1.0e-5 : f32} : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+  %e2 = tensor.empty() : tensor<4x16xf32>
+  %z:2 = kiln_kernel.gemm %a, %w row_major norm_scale(%g : tensor<16xf32>) outs(%e, %e2 : tensor<4x16xf32>, tensor<4x16xf32>) {norm_epsilon = 1.0e-5 : f32, norm_rms} : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>, tensor<4x16xf32>
+  return %y, %z#1 : tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @memrefs
 // CHECK: kiln_kernel.gemm %arg0, %arg1 transposed outs(%arg2 : memref<3x4x5xf32>) : memref<3x4x6xf32>, memref<5x6xf32>
 // CHECK-NOT: ->

@@ -163,6 +163,7 @@ struct GemmCase {
   int32_t act;
   int64_t pad;        // extra row stride on A, C and R
   int64_t kSplit = 0; // kiln_gemm_args.k_split
+  int32_t norm = 0;   // epilogue: 0 none, 1 LayerNorm, 2 RMSNorm, 3 LayerNorm without beta
 };
 
 void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19937 &rng) {
@@ -189,9 +190,23 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
     bp = packed.data();
     bBatch = 0;
   }
+  // The norm epilogue writes y, its rows a stride of their own apart.
+  int64_t ldy = g.n + 2 * g.pad + 1;
+  auto gamma = randomVector(g.n, rng), beta = randomVector(g.n, rng);
+  std::vector<float> y(g.norm ? g.batch * g.m * ldy : 0, NAN);
   kiln_gemm_args args = {g.batch, g.m, g.n, g.k, a.data(), g.m * lda, lda, bp, bBatch, ldb,
                          g.bias ? bias.data() : nullptr, g.residual ? r.data() : nullptr,
-                         g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act, g.kSplit};
+                         g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act, g.kSplit,
+                         nullptr, nullptr, nullptr, 0, 0, 0.0f, 0};
+  if (g.norm) {
+    args.norm_gamma = gamma.data();
+    args.norm_beta = g.norm == 1 ? beta.data() : nullptr;
+    args.y = y.data();
+    args.y_batch = g.m * ldy;
+    args.ldy = ldy;
+    args.norm_epsilon = 1e-5f;
+    args.norm_rms = g.norm == 2;
+  }
   v.gemm(ex, &args);
   for (int64_t bt = 0; bt < g.batch; ++bt)
     for (int64_t i = 0; i < g.m; ++i)
@@ -224,6 +239,59 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = g.n; j < ldc; ++j)
         ASSERT_TRUE(std::isnan(c[i * ldc + j])) << "wrote past the row end";
+  if (!g.norm)
+    return;
+  // y is the norm of C's rows: near a double-precision norm of them, and
+  // bit for bit what the norm kernel makes of them.
+  std::vector<float> yNorm(g.batch * g.m * ldy, NAN);
+  for (int64_t bt = 0; bt < g.batch; ++bt) {
+    kiln_norm_args na = {g.m, g.n, c.data() + bt * g.m * ldc, ldc, nullptr, 0,
+                         args.norm_gamma, args.norm_beta, yNorm.data() + bt * g.m * ldy, ldy,
+                         nullptr, 0, args.norm_epsilon, args.norm_rms};
+    v.norm(nullptr, &na);
+  }
+  for (int64_t bt = 0; bt < g.batch; ++bt)
+    for (int64_t i = 0; i < g.m; ++i) {
+      const float *row = c.data() + bt * g.m * ldc + i * ldc;
+      double mean = 0, var = 0;
+      for (int64_t j = 0; j < g.n; ++j)
+        mean += (double)row[j] / g.n;
+      if (g.norm == 2)
+        mean = 0;
+      for (int64_t j = 0; j < g.n; ++j)
+        var += (row[j] - mean) * (row[j] - mean) / g.n;
+      for (int64_t j = 0; j < g.n; ++j) {
+        int64_t at = bt * g.m * ldy + i * ldy + j;
+        double want = (row[j] - mean) / std::sqrt(var + 1e-5) * gamma[j] +
+                      (g.norm == 1 ? beta[j] : 0);
+        ASSERT_NEAR(y[at], want, 2e-5 * (1 + std::fabs(want)))
+            << "norm " << g.norm << ", batch " << bt << " row " << i << " col " << j << " of "
+            << g.m << "x" << g.n << "x" << g.k;
+        ASSERT_EQ(y[at], yNorm[at]) << "differs from the norm kernel at batch " << bt << " row "
+                                    << i << " col " << j;
+      }
+    }
+  // Nothing between y's rows is written.
+  for (int64_t bt = 0; bt < g.batch; ++bt)
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = g.n; j < ldy; ++j)
+        ASSERT_TRUE(std::isnan(y[bt * g.m * ldy + i * ldy + j])) << "wrote past y's row end";
+  // In place (y is C): the same bits, over C.
+  std::vector<float> c2(c.size(), NAN);
+  args.c = args.y = c2.data();
+  args.y_batch = args.c_batch;
+  args.ldy = args.ldc;
+  v.gemm(ex, &args);
+  for (int64_t bt = 0; bt < g.batch; ++bt)
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < ldc; ++j) {
+        float got = c2[bt * g.m * ldc + i * ldc + j];
+        if (j >= g.n)
+          ASSERT_TRUE(std::isnan(got)) << "in place: wrote past the row end";
+        else
+          ASSERT_EQ(got, y[bt * g.m * ldy + i * ldy + j])
+              << "in place, batch " << bt << " row " << i << " col " << j;
+      }
 }
 
 TEST_P(Kernels, GemmMatchesNaiveOnOddShapes) {
@@ -347,6 +415,37 @@ TEST_P(Kernels, GemmSplitOverKMatchesNaive) {
       }
     }
   }
+}
+
+TEST_P(Kernels, GemmNormEpilogueNormalisesTheResultRows) {
+  std::mt19937 rng(9);
+  const int64_t nr = GetParam().nr;
+  for (int32_t norm : {1, 2, 3})
+    for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR}) {
+      bool packed = layout == KILN_B_PACKED;
+      // BERT's FFN-out shape scaled down, odd widths (vector tails), batches
+      // with strides, one row, and K = 0 (the norm of bias + residual).
+      const GemmCase cases[] = {
+          {1, 37, 96, 3 * nr + 5, layout, true, true, true, 0, 0, nr, norm},
+          {1, 9, 50, 70, layout, true, false, true, KILN_ACT_GELU, 3, 0, norm},
+          {3, 13, 7, 40, layout, false, true, packed, 0, 4, 16, norm},
+          {1, 1, 33, 300, layout, true, true, true, 0, 0, 1, norm},
+          {1, 3, 17, 0, KILN_B_ROW_MAJOR, true, true, true, 0, 0, 0, norm},
+      };
+      for (const GemmCase &g : cases) {
+        int64_t plane = g.batch * g.m * g.n;
+        // One thread; threads without scratch (a pass of its own); threads
+        // splitting K (in the summing pass), over three and two slices.
+        runGemm(GetParam(), g, nullptr, rng);
+        runGemm(GetParam(), g, &kThreaded, rng);
+        for (int64_t slices : {3, 2}) {
+          ScratchExec s(slices, plane);
+          runGemm(GetParam(), g, &s.ex, rng);
+        }
+        if (HasFatalFailure())
+          return;
+      }
+    }
 }
 
 TEST_P(Kernels, CompileTimePackingMatchesTheKernels) {

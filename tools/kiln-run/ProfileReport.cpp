@@ -28,11 +28,13 @@ std::string describe(const kiln_profile_call &c) {
     os << s[1] << "x" << s[2] << "x" << s[3];
     if (c.epilogue & KILN_PROFILE_BIAS)
       os << " +bias";
-    int act = c.epilogue >> KILN_PROFILE_ACTIVATION_SHIFT;
+    int act = (c.epilogue & (KILN_PROFILE_NORM_EPILOGUE - 1)) >> KILN_PROFILE_ACTIVATION_SHIFT;
     if (act > 0 && act < (int)std::size(kActivations))
       os << " " << kActivations[act];
     if (c.epilogue & KILN_PROFILE_RESIDUAL)
       os << " +residual";
+    if (c.epilogue & KILN_PROFILE_NORM_EPILOGUE)
+      os << " +norm";
     break;
   }
   case KILN_PROFILE_ATTENTION:

@@ -2,10 +2,11 @@
 
 // Every public function gets the exec pointer; each kernel op becomes a call
 // with its argument struct on the stack. Batches whose rows are back to back
-// and share B fold into M (2 x 4 rows -> 8). k_split is the last field.
+// and share B fold into M (2 x 4 rows -> 8). k_split follows the layout and
+// activation; the norm epilogue's fields come last (null: none).
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: %[[EXEC:[a-z0-9]+]]: !llvm.ptr {kiln.role = "exec"})
-// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, ptr, i64, i64, ptr, i64, i64, i32, i32, i64)> {alignment = 8 : i64}
+// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, ptr, i64, i64, ptr, i64, i64, i32, i32, i64, ptr, ptr, ptr, i64, i64, f32, i32)> {alignment = 8 : i64}
 // CHECK-DAG: %[[M:.*]] = arith.constant 8 : i64
 // CHECK-DAG: %[[LAYOUT:.*]] = arith.constant 0 : i32
 // CHECK-DAG: %[[GELU:.*]] = arith.constant 2 : i32
@@ -20,6 +21,31 @@
 // CHECK: llvm.func @kiln_k_gemm_f32(!llvm.ptr, !llvm.ptr)
 func.func @gemm(%a: memref<2x4x32xf32>, %w: memref<2x32x48xf32>, %bias: memref<64xf32>, %c: memref<2x4x64xf32>) {
   kiln_kernel.gemm %a, %w packed bias(%bias : memref<64xf32>) activation = gelu k_split = 48 outs(%c : memref<2x4x64xf32>) : memref<2x4x32xf32>, memref<2x32x48xf32>
+  return
+}
+
+// -----
+
+// A norm epilogue over C itself: y is C's address and strides (a batch of
+// 4 rows of 16), then epsilon and the RMS flag. With its own outs, y's.
+// CHECK-LABEL: func.func @gemm_norm
+// CHECK: %[[C:.*]] = memref.extract_aligned_pointer_as_index %arg3
+// CHECK: %[[CI:.*]] = arith.index_cast %[[C]]
+// CHECK: %[[G:.*]] = memref.extract_aligned_pointer_as_index %arg4
+// CHECK: %[[Y:.*]] = memref.extract_aligned_pointer_as_index %arg3
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant 16 : i64
+// CHECK-DAG: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
+// CHECK-DAG: %[[RMS:.*]] = arith.constant 1 : i32
+// CHECK: llvm.insertvalue %[[ROWS]], %{{.*}}[24]
+// CHECK: llvm.insertvalue %[[EPS]], %{{.*}}[25]
+// CHECK: llvm.insertvalue %[[RMS]], %{{.*}}[26]
+// CHECK: llvm.call @kiln_k_gemm_f32
+// CHECK: memref.extract_aligned_pointer_as_index %arg5
+// CHECK: llvm.call @kiln_k_gemm_f32
+func.func @gemm_norm(%a: memref<4x8xf32>, %w: memref<8x16xf32>, %r: memref<4x16xf32>, %c: memref<4x16xf32>,
+                     %g: memref<16xf32>, %y: memref<4x16xf32>) {
+  kiln_kernel.gemm %a, %w row_major residual(%r : memref<4x16xf32>) norm_scale(%g : memref<16xf32>) outs(%c : memref<4x16xf32>) {norm_epsilon = 1.0e-5 : f32, norm_rms} : memref<4x8xf32>, memref<8x16xf32>
+  kiln_kernel.gemm %a, %w row_major norm_scale(%g : memref<16xf32>) norm_bias(%g : memref<16xf32>) outs(%c, %y : memref<4x16xf32>, memref<4x16xf32>) {norm_epsilon = 1.0e-5 : f32} : memref<4x8xf32>, memref<8x16xf32>
   return
 }
 
