@@ -24,7 +24,8 @@ static std::string linalgStage(const PipelineOptions &o) {
   // Kernels first: they take the fused ops whole, before kiln-to-linalg
   // expands what is left.
   if (o.optLevel >= 1 && o.kernels != "none")
-    p += "kiln-select-kernels{isa=" + o.kernels + "},canonicalize,cse,kiln-align-k-splits,kiln-fuse-gemm-norms,";
+    p += "kiln-select-kernels{isa=" + o.kernels +
+         "},canonicalize,cse,kiln-align-k-splits,kiln-fuse-gemm-norms,";
   p += "kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
   if (o.optLevel >= 1)
     p += ",func.func(kiln-fuse-elementwise),canonicalize,cse";

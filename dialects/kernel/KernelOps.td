@@ -80,9 +80,9 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
     `kiln_kernel.norm` takes them), the GEMM also normalises each row of its
     result, as `kiln_kernel.norm` would: into a second `outs`, for results
     `(c, norm(c))`, or with one `outs` over c itself, for the one result
-    `norm(c)`. `kiln-fuse-gemm-norms` makes these from a norm of a GEMM's
-    result; the norm then runs while each row is still in the cache of the
-    thread that finished it.
+    `norm(c)`. `kiln-fuse-gemm-norms` makes these from the norm of a K-split
+    GEMM's result: the kernel normalises each row in its summing pass, on
+    the thread that summed the row, while the row is in its cache.
   }];
   let arguments = (ins KilnKernel_F32Shaped:$a, KilnKernel_F32Shaped:$b,
                        Optional<KilnKernel_F32Shaped>:$bias,
