@@ -1,18 +1,19 @@
 /*===- gemm_bench.c - the GEMM kernel against the machine's FMA peak -------===
  *
  *   kiln-gemm-bench [--rounds R] [--variant avx512|avx2|generic] [--threads T]
- *                   [--shape MxNxK ...]
+ *                   [--shape MxNxK[:relu|:gelu|:gelu_tanh] ...]
  *
  * Times kiln's fp32 GEMM kernel (one thread, or T on the runtime's pool;
  * weights packed as kilnc packs them) on BERT-base's three GEMM shapes,
  * M x N x K = 128x768x768, 128x3072x768 and 128x768x3072 (or up to eight
- * given with --shape), interleaved round
- * by round with a measurement of the FMA peak of the same vector width, and
- * prints the median GFLOP/s of each and the GEMM's share of the peak (of T
- * cores). "warm" runs the same weights again and again (they stay in
- * L2/L3); "cold" cycles through 256 MiB of copies, so every call streams
- * its weights from memory, as a model does. The machine is shared and
- * noisy: only the interleaved medians mean anything.
+ * given with --shape), interleaved round by round with a measurement of the
+ * FMA peak of the same vector width, and prints the median GFLOP/s of each
+ * and the GEMM's share of the peak (of T cores). A shape may name an
+ * activation for its epilogue (":gelu"), so that one run compares the same
+ * shape with and without it. "warm" runs the same weights again and again
+ * (they stay in L2/L3); "cold" cycles through 256 MiB of copies, so every
+ * call streams its weights from memory, as a model does. The machine is
+ * shared and noisy: only the interleaved medians mean anything.
  *
  *===----------------------------------------------------------------------===*/
 #include "bench_util.h"
@@ -52,18 +53,32 @@ int main(int argc, char **argv) {
   int threads = 1;
   enum { MAX_SHAPES = 8 };
   int64_t shapes[MAX_SHAPES][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
+  int32_t activation[MAX_SHAPES] = {KILN_ACT_NONE, KILN_ACT_NONE, KILN_ACT_NONE};
+  static const char *const kActivations[] = {"none", "relu", "gelu", "gelu_tanh"};
   int nshapes = 3, given = 0;
   for (int i = 1; i < argc; ++i) {
     long long m, n, k;
+    char act[16] = "none";
+    int act_id = -1;
     if (!strcmp(argv[i], "--shape") && i + 1 < argc && given < MAX_SHAPES &&
-        sscanf(argv[i + 1], "%lldx%lldx%lld", &m, &n, &k) == 3 && m > 0 && n > 0 && k > 0) {
+        sscanf(argv[i + 1], "%lldx%lldx%lld:%15s", &m, &n, &k, act) >= 3 && m > 0 && n > 0 &&
+        k > 0) {
+      for (int a = 0; a < 4; ++a)
+        if (!strcmp(act, kActivations[a]))
+          act_id = a;
+      if (act_id < 0) {
+        fprintf(stderr, "%s: unknown activation '%s' in --shape %s\n", argv[0], act,
+                argv[i + 1]);
+        return 2;
+      }
       shapes[given][0] = m, shapes[given][1] = n, shapes[given][2] = k;
+      activation[given] = act_id;
       nshapes = ++given;
       ++i;
     } else if (!bench_common_option(argc, argv, &i, &rounds, &want, &threads)) {
       fprintf(stderr,
               "usage: %s [--rounds R] [--variant avx512|avx2|generic] [--threads T] "
-              "[--shape MxNxK (up to %d)]\n",
+              "[--shape MxNxK[:relu|:gelu|:gelu_tanh] (up to %d)]\n",
               argv[0], (int)MAX_SHAPES);
       return 2;
     }
@@ -114,7 +129,7 @@ int main(int argc, char **argv) {
     for (int s = 0; s < nshapes; ++s) {
       int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
       kiln_gemm_args g = {1, m, n, k, a[s], 0, k, bp[s], 0, 0, NULL, NULL, 0, 0, c[s], 0, n,
-                          KILN_B_PACKED, KILN_ACT_NONE, 0, NULL, NULL, NULL, 0, 0, 0.0f, 0};
+                          KILN_B_PACKED, activation[s], 0, NULL, NULL, NULL, 0, 0, 0.0f, 0};
       double t[7];
       for (int i = 0; i < 7; ++i) {
         double t0 = bench_now();
@@ -141,9 +156,10 @@ int main(int argc, char **argv) {
   printf("M x N x K        warm weights               cold weights\n");
   for (int s = 0; s < nshapes; ++s) {
     double g = bench_median(gf[s], rounds), gcold = bench_median(gc[s], rounds);
-    printf("%4lldx%-4lldx%-4lld  %6.1f GFLOP/s %5.1f%% of peak  %6.1f GFLOP/s %5.1f%% of peak\n",
+    printf("%4lldx%-4lldx%-4lld  %6.1f GFLOP/s %5.1f%% of peak  %6.1f GFLOP/s %5.1f%% of peak%s%s\n",
            (long long)shapes[s][0], (long long)shapes[s][1], (long long)shapes[s][2], g,
-           100.0 * g / p, gcold, 100.0 * gcold / p);
+           100.0 * g / p, gcold, 100.0 * gcold / p, activation[s] ? "  +" : "",
+           activation[s] ? kActivations[activation[s]] : "");
   }
   kiln_pool_destroy(exec.pool);
   return 0;

@@ -94,8 +94,15 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
 static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
                    float scale, const float *const *mask, const int32_t *visible, float *s,
                    int64_t lds, kv mx[RB]) {
-  for (int r = 0; r < RB; ++r)
-    mx[r] = kv_splat(-__builtin_inff());
+  /* The maxima and mask rows in locals: through the pointers, every store
+     to s could alias them, and the maxima would make a round trip through
+     memory at every vector. */
+  kv m[RB];
+  const float *mrow[RB];
+  for (int r = 0; r < RB; ++r) {
+    m[r] = kv_splat(-__builtin_inff());
+    mrow[r] = mask ? mask[r] : 0;
+  }
   kv sv = kv_splat(scale);
   kvi lane;
   for (int l = 0; l < KILN_VL; ++l)
@@ -124,15 +131,17 @@ static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int6
     for (int r = 0; r < RB; ++r)
       KILN_UNROLL
       for (int c = 0; c < CV; ++c) {
-        kv x = mask ? kv_fma(acc[r][c], sv, kv_load(mask[r] + j0 + c * KILN_VL))
+        kv x = mask ? kv_fma(acc[r][c], sv, kv_load(mrow[r] + j0 + c * KILN_VL))
                     : acc[r][c] * sv;
         if (visible)
           x = kv_select(lane + (int32_t)(j0 + c * KILN_VL) < visible[r], x,
                         kv_splat(-__builtin_inff()));
         kv_store(s + r * lds + j0 + c * KILN_VL, x);
-        mx[r] = kv_max(mx[r], x);
+        m[r] = kv_max(m[r], x);
       }
   }
+  for (int r = 0; r < RB; ++r)
+    mx[r] = m[r];
 }
 
 /* o[r][:dvp] += p[r][j] * vb[j][:dvp] over `keys` keys; rows of o are dvp

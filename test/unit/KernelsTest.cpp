@@ -329,8 +329,12 @@ TEST_P(Kernels, GemmEpiloguesBatchesAndStrides) {
 
 TEST_P(Kernels, GemmOnThreadsMatchesOneThread) {
   std::mt19937 rng(3);
+  const int64_t nr = GetParam().nr;
   for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR})
     for (GemmCase g : {GemmCase{1, 128, 200, 96, layout, true, true, true, KILN_ACT_GELU, 0},
+                       // Panels enough to split over whole panels only (14
+                       // over 3 threads), the last one ragged.
+                       GemmCase{1, 21, 13 * nr + 7, 50, layout, true, true, true, 0, 0},
                        GemmCase{4, 3, 9, 30, layout, false, false, layout == KILN_B_PACKED, 0, 2},
                        GemmCase{1, 1, 1000, 64, layout, true, false, true, 0, 0},
                        // Several K blocks, more rows than threads x tiles.
