@@ -72,16 +72,16 @@ KILN_INLINE kv kv_exp_weights(kv x) {
     (x) * p_ / q_;                                                             \
   })
 
-/* erf's rational: coefficients of x^0..x^5 of P and Q, in double so that
-   the gelu below can rescale them exactly before rounding to float. */
+/* erf's rational: the coefficients of z^0..z^5 (z = x^2) of P and Q, in
+   double, so that the gelu below rescales them before rounding to float. */
 #define KILN_ERF_P(F, S)                                                       \
   {F(1.128379107e+00, 0, S), F(1.916707158e-01, 1, S), F(5.285231769e-02, 2, S),  \
    F(3.803327912e-03, 3, S), F(2.828320721e-04, 4, S), F(2.001506573e-06, 5, S)}
 #define KILN_ERF_Q(F, S)                                                       \
   {F(1.0, 0, S), F(5.031966567e-01, 1, S), F(1.145740226e-01, 2, S),              \
    F(1.504596323e-02, 3, S), F(1.166353817e-03, 4, S), F(3.748328891e-05, 5, S)}
-/* Coefficient c of z^i as float: as it is, times s, or times s / 2^i (the
-   rational in z = 2 t for t = x^2 / 2). */
+/* Coefficient c of z^i as float: as it is, times s, or times s / 2^i (for
+   the same polynomial evaluated at z / 2). */
 #define KILN_COEF(c, i, s) ((float)(c))
 #define KILN_COEF_TIMES(c, i, s) ((float)((c) * (s)))
 #define KILN_COEF_HALVED(c, i, s) ((float)((c) * (s) / (1 << (i))))
@@ -93,7 +93,7 @@ KILN_INLINE kv kv_erf(kv x) {
   return KILN_RATIONAL(x, z, P, Q, 6);
 }
 
-/* tanh's rational: coefficients of x^0..x^4 of P and Q, as erf's. */
+/* tanh's rational: the coefficients of z^0..z^4 (z = x^2) of P and Q. */
 #define KILN_TANH_P(F, S)                                                      \
   {F(1.0, 0, S), F(1.338501722e-01, 1, S), F(3.500197316e-03, 2, S),             \
    F(2.067958667e-05, 3, S), F(1.344229794e-08, 4, S)}
