@@ -60,29 +60,24 @@ KILN_INLINE kv kv_splat(float x) {
     v[i] = x;
   return v;
 }
-/* x < y ? a : b, lane by lane. */
-KILN_INLINE kv kv_select_lt(kv x, kv y, kv a, kv b) {
-  kvi lt = x < y;
-  return (kv)(((kvi)a & lt) | ((kvi)b & ~lt));
-}
 /* Fused where the ISA has FMA; SSE2 would call fmaf per lane. */
 #if defined(__FMA__) || defined(__aarch64__)
 KILN_INLINE kv kv_fma(kv a, kv b, kv c) { return __builtin_elementwise_fma(a, b, c); }
 #else
 KILN_INLINE kv kv_fma(kv a, kv b, kv c) { return a * b + c; }
 #endif
-/* As x86's MAXPS and MINPS: b when either is NaN, so one instruction there
-   (__builtin_elementwise_max is IEEE maxNum, which x86 can only emulate with
-   a compare and a blend: three instructions in every clamp and running
-   maximum). Against a constant b this is maxNum exactly. */
-KILN_INLINE kv kv_max(kv a, kv b) { return kv_select_lt(b, a, a, b); }
-KILN_INLINE kv kv_min(kv a, kv b) { return kv_select_lt(a, b, a, b); }
 KILN_INLINE kv kv_abs(kv a) { return __builtin_elementwise_abs(a); }
 KILN_INLINE kv kv_floor(kv a) { return __builtin_elementwise_floor(a); }
 /* Lanes where `mask` is all ones take a, the others b. */
 KILN_INLINE kv kv_select(kvi mask, kv a, kv b) {
   return (kv)(((kvi)a & mask) | ((kvi)b & ~mask));
 }
+/* As x86's MAXPS and MINPS: b when either is NaN, so one instruction there
+   (__builtin_elementwise_max is IEEE maxNum, which x86 can only emulate with
+   a compare and a blend: three instructions in every clamp and running
+   maximum). Against a constant b this is maxNum exactly. */
+KILN_INLINE kv kv_max(kv a, kv b) { return kv_select(b < a, a, b); }
+KILN_INLINE kv kv_min(kv a, kv b) { return kv_select(a < b, a, b); }
 
 /* The first n lanes (n may be <= 0 or >= KILN_VL); the rest read as `fill`. */
 KILN_INLINE kv kv_load_partial(const float *p, int64_t n, float fill) {
