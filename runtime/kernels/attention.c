@@ -52,7 +52,7 @@
    rescales its output: the weights stay below e^8. */
 #define RESCALE_SLACK 8.0f
 
-_Static_assert(NKV % CV == 0 || NKV < CV, "score chunks tile the key block");
+_Static_assert(NKV % CV == 0 && (CV == 2 || CV == 4), "score chunks tile the key block");
 
 static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
@@ -87,10 +87,58 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
   }
 }
 
+/* One chunk of scores() (see there): the CW vectors of keys from j0. */
+KILN_INLINE void score_chunk(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
+                             kv sv, const float *const *mask, const float *const mrow[RB],
+                             const int32_t *visible, float *s, int64_t lds, int64_t j0,
+                             const int cw, kv m[RB]) {
+  kvi lane;
+  for (int l = 0; l < KILN_VL; ++l)
+    lane[l] = l;
+  kv acc[RB][CV];
+  KILN_UNROLL
+  for (int r = 0; r < RB; ++r)
+    KILN_UNROLL
+    for (int c = 0; c < cw; ++c)
+      acc[r][c] = kv_splat(0.0f);
+  for (int64_t x = 0; x < d; ++x) {
+    kv kb[CV];
+    KILN_UNROLL
+    for (int c = 0; c < cw; ++c)
+      kb[c] = kv_load(kt + x * ldkt + j0 + c * KILN_VL);
+    KILN_UNROLL
+    for (int r = 0; r < RB; ++r) {
+      kv qv = kv_splat(q[r][x]);
+      KILN_UNROLL
+      for (int c = 0; c < cw; ++c)
+        acc[r][c] = kv_fma(qv, kb[c], acc[r][c]);
+    }
+  }
+  KILN_UNROLL
+  for (int r = 0; r < RB; ++r)
+    KILN_UNROLL
+    for (int c = 0; c < cw; ++c) {
+      int64_t col = j0 + c * KILN_VL;
+      kv x;
+      if (visible) {
+        /* Lanes from the row's limit on are -inf, and its mask is not read
+           there: past a ragged block's last key it may not exist. */
+        int32_t lim = visible[r] - (int32_t)col;
+        x = mask ? kv_fma(acc[r][c], sv, kv_load_partial(mrow[r] + col, lim, 0.0f))
+                 : acc[r][c] * sv;
+        x = kv_select(lane < lim, x, kv_splat(-__builtin_inff()));
+      } else {
+        x = mask ? kv_fma(acc[r][c], sv, kv_load(mrow[r] + col)) : acc[r][c] * sv;
+      }
+      kv_store(s + r * lds + col, x);
+      m[r] = kv_max(m[r], x);
+    }
+}
+
 /* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], times
-   `scale`, plus mask[r][0..NK) for each row when `mask` is not NULL, and
-   -inf from key visible[r] on when `visible` is not NULL (causality), into
-   rows of s that are lds apart; mx[r] gets row r's lane-wise maximum. */
+   `scale`, plus mask[r][..] for each row when `mask` is not NULL, and -inf
+   from key visible[r] on when `visible` is not NULL (causality), into rows
+   of s that are lds apart; mx[r] gets row r's lane-wise maximum. */
 static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
                    float scale, const float *const *mask, const int32_t *visible, float *s,
                    int64_t lds, kv mx[RB]) {
@@ -104,41 +152,43 @@ static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int6
     mrow[r] = mask ? mask[r] : 0;
   }
   kv sv = kv_splat(scale);
-  kvi lane;
-  for (int l = 0; l < KILN_VL; ++l)
-    lane[l] = l;
-  for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL) {
-    kv acc[RB][CV];
-    KILN_UNROLL
-    for (int r = 0; r < RB; ++r)
-      KILN_UNROLL
-      for (int c = 0; c < CV; ++c)
-        acc[r][c] = kv_splat(0.0f);
-    for (int64_t x = 0; x < d; ++x) {
-      kv kb[CV];
-      KILN_UNROLL
-      for (int c = 0; c < CV; ++c)
-        kb[c] = kv_load(kt + x * ldkt + j0 + c * KILN_VL);
-      KILN_UNROLL
-      for (int r = 0; r < RB; ++r) {
-        kv qv = kv_splat(q[r][x]);
-        KILN_UNROLL
-        for (int c = 0; c < CV; ++c)
-          acc[r][c] = kv_fma(qv, kb[c], acc[r][c]);
-      }
-    }
-    KILN_UNROLL
-    for (int r = 0; r < RB; ++r)
-      KILN_UNROLL
-      for (int c = 0; c < CV; ++c) {
-        kv x = mask ? kv_fma(acc[r][c], sv, kv_load(mrow[r] + j0 + c * KILN_VL))
-                    : acc[r][c] * sv;
-        if (visible)
-          x = kv_select(lane + (int32_t)(j0 + c * KILN_VL) < visible[r], x,
-                        kv_splat(-__builtin_inff()));
-        kv_store(s + r * lds + j0 + c * KILN_VL, x);
-        m[r] = kv_max(m[r], x);
-      }
+  for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL)
+    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, CV, m);
+  for (int r = 0; r < RB; ++r)
+    mx[r] = m[r];
+}
+
+/* scores() against the first nvec vectors of keys only (a ragged last
+   block; keys past its end belong in `visible`). Out of line: the whole
+   blocks' loop stays as lean as it was. */
+__attribute__((noinline)) static void scores_narrow(const float *const q[RB], const float *kt,
+                                                    int64_t ldkt, int64_t d, float scale,
+                                                    const float *const *mask,
+                                                    const int32_t *visible, float *s,
+                                                    int64_t lds, int nvec, kv mx[RB]) {
+  kv m[RB];
+  const float *mrow[RB];
+  for (int r = 0; r < RB; ++r) {
+    m[r] = kv_splat(-__builtin_inff());
+    mrow[r] = mask ? mask[r] : 0;
+  }
+  kv sv = kv_splat(scale);
+  /* Chunks of CV vectors, then one of the vectors left. */
+  int64_t j0 = 0;
+  for (; j0 + CV * KILN_VL <= nvec * KILN_VL; j0 += CV * KILN_VL)
+    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, CV, m);
+  switch (nvec % CV) {
+  case 1:
+    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, 1, m);
+    break;
+#if CV == 4
+  case 2:
+    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, 2, m);
+    break;
+  case 3:
+    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, 3, m);
+    break;
+#endif
   }
   for (int r = 0; r < RB; ++r)
     mx[r] = m[r];
@@ -179,8 +229,8 @@ static void accumulate(float *o, const float *p, int64_t ldp, const float *vb, i
 }
 
 /* Scores of one query row after scale, softcap, mask and causality: the
-   block's keys past `keys` and past the causal limit are -inf. Returns the
-   lane-wise maximum of the block. */
+   block's keys past `keys` (up to the end of its last vector) and past the
+   causal limit are -inf. Returns the lane-wise maximum of the block. */
 static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int64_t h,
                         int64_t i, int64_t j0, int64_t keys) {
   kv mx = kv_splat(-__builtin_inff());
@@ -193,7 +243,7 @@ static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int6
   }
   const int64_t *ms = a->mask_stride;
   int64_t row = b * ms[0] + h * ms[1] + i * ms[2] + j0 * ms[3];
-  for (int64_t j = 0; j < NK; j += KILN_VL) {
+  for (int64_t j = 0; j < keys; j += KILN_VL) {
     kv x = kv_load(sr + j) * scale;
     if (a->softcap > 0.0f) {
       kv cap = kv_splat(a->softcap);
@@ -224,17 +274,18 @@ static kv finish_scores(const kiln_attention_args *a, float *sr, int64_t b, int6
 
 /* Scores of query rows q (rows [r0, rlast] of the task; the rest repeat the
    last) against the key block [j0, j0 + keys) of Kt [d][ldkt], scaled,
-   soft-capped and masked, into rows of s that are lds apart; bm[r] gets each
-   row's lane-wise maximum. A full block with no softcap and a float mask (or
-   none) read with unit stride is finished in registers, causality included
+   soft-capped and masked, into rows of s that are lds apart (up to the end
+   of the vector that holds the last key); bm[r] gets each row's lane-wise
+   maximum. A block with no softcap and a float mask (or none) read with
+   unit stride is finished in registers, causality and a ragged end included
    (the fast path); others by finish_scores. */
 static void block_scores(const kiln_attention_args *a, int64_t b, int64_t h, int64_t r0,
                          int64_t rlast, int64_t j0, int64_t keys, const float *const q[RB],
                          const float *kt, int64_t ldkt, float *s, int64_t lds, kv bm[RB]) {
   const int64_t *ms = a->mask_stride;
-  if (keys != NK || a->softcap > 0.0f || a->mask_kind == 2 ||
-      (a->mask_kind == 1 && ms[3] != 1)) {
-    scores(q, kt, ldkt, a->d, 1.0f, 0, 0, s, lds, bm);
+  int nvec = (int)((keys + KILN_VL - 1) / KILN_VL);
+  if (a->softcap > 0.0f || a->mask_kind == 2 || (a->mask_kind == 1 && ms[3] != 1)) {
+    scores_narrow(q, kt, ldkt, a->d, 1.0f, 0, 0, s, lds, nvec, bm);
     for (int r = 0; r < RB && r0 + r <= rlast; ++r)
       bm[r] = finish_scores(a, s + r * lds, b, h, r0 + r, j0, keys);
     return;
@@ -244,13 +295,17 @@ static void block_scores(const kiln_attention_args *a, int64_t b, int64_t h, int
   for (int r = 0; r < RB; ++r) {
     int64_t i = r0 + r <= rlast ? r0 + r : rlast;
     rows[r] = (const float *)a->mask + b * ms[0] + h * ms[1] + i * ms[2] + j0;
-    int64_t v = i + a->causal_offset - j0 + 1; /* keys of the block row i sees */
-    visible[r] = v < 0 ? 0 : v > NK ? NK : (int32_t)v;
+    int64_t v = a->causal ? i + a->causal_offset - j0 + 1 : keys; /* keys row i sees */
+    visible[r] = v < 0 ? 0 : v > keys ? (int32_t)keys : (int32_t)v;
   }
-  /* Row r0 sees the fewest keys: when it sees them all, so do the others. */
-  int cut = a->causal && visible[0] < NK;
-  scores(q, kt, ldkt, a->d, a->scale, a->mask_kind == 1 ? rows : 0, cut ? visible : 0, s, lds,
-         bm);
+  /* Row r0 sees the fewest keys: when it sees them all, so do the others,
+     and only a ragged last vector needs its lanes cut. */
+  int cut = visible[0] < keys || keys % KILN_VL != 0;
+  const float *const *mask = a->mask_kind == 1 ? rows : 0;
+  if (nvec == NKV)
+    scores(q, kt, ldkt, a->d, a->scale, mask, cut ? visible : 0, s, lds, bm);
+  else
+    scores_narrow(q, kt, ldkt, a->d, a->scale, mask, cut ? visible : 0, s, lds, nvec, bm);
 }
 
 /* The RB query rows from r0, the last of [r0, i1) repeated past the end (its
@@ -302,7 +357,7 @@ static void run_direct(const kiln_attention_args *a, int64_t b, int64_t h, int64
       if (visible < tr)
         tr = visible < 0 ? 0 : visible;
     }
-    int64_t trpad = round_up(tr, NK);
+    int64_t trpad = round_up(tr, KILN_VL); /* the scores' last vector */
     const float *q[RB];
     query_rows(qbase, a->q_stride[2], r0, i1, q);
     kv mx[RB];
@@ -434,7 +489,7 @@ static void run_unit(const unit_ctx *u, int64_t unit) {
             p[r][j] = 0.0f;
           continue;
         }
-        l[i - i0] += exp_weights(s[r], p[r], NK, *mi);
+        l[i - i0] += exp_weights(s[r], p[r], round_up(keys, KILN_VL), *mi);
       }
       accumulate(o + (r0 - i0) * dvp, &p[0][0], NK, vrows, ldv, dvp, keys);
     }
@@ -476,8 +531,11 @@ static void attention(const kiln_exec *ex, const kiln_attention_args *a) {
   int64_t qb = a->causal ? NK : QB_MAX;
   while (qb > 16 && heads * ((a->s + qb - 1) / qb) < want)
     qb /= 2;
-  if (qb > (a->s + RB - 1) / RB * RB)
-    qb = (a->s + RB - 1) / RB * RB;
+  /* The same number of tasks, evened out (132 queries: 66 + 66, not 128 +
+     4), in whole register blocks. */
+  int64_t blocks = (a->s + qb - 1) / qb, even = round_up((a->s + blocks - 1) / blocks, RB);
+  if (even < qb)
+    qb = even;
   unit_ctx u = {a, qb, (a->s + qb - 1) / qb};
   kiln_parallel(ex, attention_task, &u, heads * u.qblocks);
 }

@@ -589,6 +589,13 @@ TEST_P(Kernels, AttentionMatchesNaiveSoftmax) {
       {1, 2, 2, 70, 300, 64, 64, 4, false, 0, false, 0}, // online, maxima rise by 40
       {1, 2, 2, 70, 200, 64, 64, 4, true, 0, false, 130}, // direct, causal, the same mask
       {1, 2, 2, 128, 128, 64, 64, 0, true, 0, true, 0},   // GPT-2's: causal diagonal blocks
+      // Narrow last key blocks: whole vectors (nothing cut), whole vectors
+      // under causality, and a per-query mask that ends mid-vector at the
+      // end of its buffer.
+      {1, 2, 2, 17, 80, 32, 32, 1, false, 0, false, 0},
+      {1, 2, 2, 17, 96, 32, 32, 1, true, 0, false, 10},
+      {1, 3, 3, 13, 71, 64, 64, 1, false, 0, true, 0},
+      {1, 2, 2, 132, 132, 64, 64, 3, false, 0, true, 0}, // two even query tasks per head
   };
   for (const AttnCase &c : cases) {
     runAttention(GetParam(), c, nullptr, rng);
