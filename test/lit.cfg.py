@@ -18,6 +18,10 @@ config.substitutions.append(("%corpus", os.path.join(config.kiln_src_root, "test
 config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
 
 import shutil
+import platform
+# The kernel benchmarks are built on x86-64 hosts only.
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64-host")
 # AArch64 tests need the cross toolchain, the cross-built runtime and qemu;
 # without them lit reports those tests as UNSUPPORTED.
 if (shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64")

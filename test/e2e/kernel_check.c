@@ -140,9 +140,11 @@ int main(void) {
   printf("gemm split over K: %d cases, %d wrong\n", scases, sbad);
   bad += sbad;
   int acases = 0, abad = 0;
-  static const int64_t shapes[][6] = {{1, 1, 8, 1, 1, 0}, {5, 5, 8, 2, 2, 0}, {33, 70, 16, 4, 2, 1},
-                                      {70, 70, 36, 2, 1, 1}, {7, 130, 64, 2, 2, 0}};
-  for (int i = 0; i < 5; ++i, ++acases)
+  /* Last key blocks of 1, 2 and 3 vectors (4 lanes) and ragged within one. */
+  static const int64_t shapes[][6] = {{1, 1, 8, 1, 1, 0},     {5, 5, 8, 2, 2, 0},
+                                      {33, 70, 16, 4, 2, 1},  {70, 70, 36, 2, 1, 1},
+                                      {7, 130, 64, 2, 2, 0},  {9, 76, 16, 2, 2, 0}};
+  for (int i = 0; i < 6; ++i, ++acases)
     abad += check_attention(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4],
                             (int)shapes[i][5]);
   printf("attention: %d cases, %d wrong\n", acases, abad);
