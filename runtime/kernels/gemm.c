@@ -40,7 +40,12 @@ typedef struct epilogue {
   const float *r;    /* at the tile's first element, or NULL */
   int64_t ldr;
   int32_t activation;
+  int32_t stream; /* whole tiles go to C with non-temporal stores */
 } epilogue;
+
+/* C of at least this many bytes is written with non-temporal stores (see
+   streams_c). */
+#define STREAM_C_BYTES (1 << 20)
 
 /* While a tile computes, it pulls `pf_lines` lines of the next B block
    from `pf` toward L2: one every PF_STRIDE steps of K, so the prefetches
@@ -101,7 +106,7 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
                       int accumulate, const epilogue *e, const char *pf, int64_t pf_lines,
                       const int nt) {
   kv acc[MR][NV];
-  const int full = cols == NR;
+  const int full = cols == NR, stream = e && e->stream && full;
   KILN_UNROLL
   for (int i = 0; i < MR; ++i) {
     if (i >= rows)
@@ -171,7 +176,9 @@ KILN_INLINE void tile(const int rows, int64_t kc, const float *restrict a, int64
       continue;
     KILN_UNROLL
     for (int j = 0; j < NV; ++j) {
-      if (full)
+      if (stream)
+        kv_store_stream(c + i * ldc + j * KILN_VL, acc[i][j]);
+      else if (full)
         kv_store(c + i * ldc + j * KILN_VL, acc[i][j]);
       else if (cols > j * KILN_VL)
         kv_store_partial(c + i * ldc + j * KILN_VL, acc[i][j], cols - j * KILN_VL);
@@ -248,12 +255,27 @@ void KILN_KERNEL(pack_b_f32)(int64_t n, int64_t k, const float *b, int64_t ldb,
   }
 }
 
+/* Whether whole tiles go to C with non-temporal stores. An output of a MiB
+   or more (BERT's FFN up-projection and QKV, GPT-2's logits) outgrows a
+   core's L2 while it is written: ordinary stores would first read every
+   line of it, and push the tiles' own operands (the rows of A, the weight
+   panel being prefetched) out of L2. Streamed, the output goes to memory
+   and its reader takes it from there. Not with a norm epilogue, whose pass
+   reads C right back; the stores need C's rows 64-byte aligned (kilnc's
+   buffers are). */
+static int streams_c(const kiln_gemm_args *g) {
+  uintptr_t align = (uintptr_t)g->c | (uintptr_t)(g->ldc * 4) | (uintptr_t)(g->c_batch * 4);
+  return !g->norm_gamma && g->batch * g->m * g->n * (int64_t)sizeof(float) >= STREAM_C_BYTES &&
+         (align & 63) == 0;
+}
+
 typedef struct gemm_plan {
   const kiln_gemm_args *g;
   int64_t panels;  /* ceil(n / NR) */
   int64_t mblocks; /* row blocks per (batch, panel) unit */
   int64_t mblock;  /* rows per block, a multiple of MR */
   int64_t kblock;  /* K per block */
+  int32_t stream_c; /* epilogue.stream: streams_c */
   const tile_fn *tiles; /* by row count */
 } gemm_plan;
 
@@ -304,7 +326,7 @@ static void run_unit_range(const gemm_plan *p, int64_t unit, int64_t k_begin, in
     for (int64_t i = m0, t = 0; i < m1; i += MR, ++t) {
       int rows = m1 - i < MR ? (int)(m1 - i) : MR;
       epilogue e = {g->bias ? g->bias + j0 : 0, r ? r + i * g->ldr : 0, g->ldr,
-                    g->activation};
+                    g->activation, p->stream_c};
       int64_t from = t * perTile, count = nextLines - from < perTile ? nextLines - from : perTile;
       p->tiles[rows](kc, a + i * g->lda + k0, g->lda, bp, c + i * ldc, ldc, cols,
                      k0 > k_begin, last && e_on ? &e : 0, next ? next + from * 64 : 0,
@@ -318,8 +340,15 @@ static void run_unit(const gemm_plan *p, int64_t unit) {
 }
 
 static void gemm_task(void *arg, int64_t begin, int64_t end) {
+  const gemm_plan *p = (const gemm_plan *)arg;
   for (int64_t u = begin; u < end; ++u)
-    run_unit((const gemm_plan *)arg, u);
+    run_unit(p, u);
+#if defined(__x86_64__)
+  /* Streamed stores are weakly ordered: make them visible before the job
+     ends and another thread reads C. */
+  if (p->stream_c)
+    __builtin_ia32_sfence();
+#endif
 }
 
 static norm_params norm_of(const kiln_gemm_args *g) {
@@ -503,13 +532,13 @@ static int gemm_products(const kiln_exec *ex, const kiln_gemm_args *g) {
         for (int64_t j0 = 0; j0 < g->n; j0 += NR) {
           int64_t cols = g->n - j0 < NR ? g->n - j0 : NR;
           const float *r = g->r ? g->r + bt * g->r_batch + i * g->ldr + j0 : 0;
-          epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation};
+          epilogue e = {g->bias ? g->bias + j0 : 0, r, 0, g->activation, 0};
           kTiles[0][1](0, zero, 0, zero, g->c + bt * g->c_batch + i * g->ldc + j0, 0, cols, 0,
                        &e, 0, 0);
         }
     return 0;
   }
-  gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME, kTiles[0]};
+  gemm_plan p = {g, (g->n + NR - 1) / NR, 1, g->m, KC_RUNTIME, 0, kTiles[0]};
   if (g->b_layout == KILN_B_PACKED) {
     int64_t blocks = (g->k + KC_PACKED - 1) / KC_PACKED;
     p.kblock = (g->k + blocks - 1) / blocks;
@@ -517,6 +546,7 @@ static int gemm_products(const kiln_exec *ex, const kiln_gemm_args *g) {
   }
   if (gemm_split_k(ex, &p))
     return 1;
+  p.stream_c = streams_c(g);
   /* Split rows too when (batch, panel) units are too few to keep every
      thread busy; blocks stay whole tiles. */
   int64_t threads = kiln_threads(ex), units = g->batch * p.panels;

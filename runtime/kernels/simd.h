@@ -52,6 +52,13 @@ KILN_INLINE kv kv_load(const float *p) {
   return v;
 }
 KILN_INLINE void kv_store(float *p, kv v) { __builtin_memcpy(p, &v, sizeof v); }
+/* A non-temporal store (past the caches, no read of the line first); p
+   aligned to the vector's size. Weakly ordered on x86: an sfence must come
+   before another thread reads what it wrote. */
+KILN_INLINE void kv_store_stream(float *p, kv v) {
+  typedef float kv_aligned __attribute__((vector_size(KILN_VL * 4)));
+  __builtin_nontemporal_store((kv_aligned)v, (kv_aligned *)p);
+}
 /* Lane by lane: `(kv){0} + x` would be a real add (0 + -0 is +0). */
 KILN_INLINE kv kv_splat(float x) {
   kv v;

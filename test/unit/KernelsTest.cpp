@@ -166,6 +166,10 @@ struct GemmCase {
   int32_t norm = 0;   // epilogue: 0 none, 1 LayerNorm, 2 RMSNorm, 3 LayerNorm without beta
 };
 
+float *alignTo64(float *p) {
+  return reinterpret_cast<float *>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63));
+}
+
 void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19937 &rng) {
   int64_t lda = g.k + g.pad, ldc = g.n + g.pad, ldr = g.n + g.pad;
   bool tb = g.layout == KILN_B_TRANSPOSED;
@@ -174,7 +178,10 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
   auto a = randomVector(g.batch * g.m * lda + 1, rng);
   auto b = randomVector(bBatches * bRows * ldb + 1, rng);
   auto bias = randomVector(g.n, rng), r = randomVector(g.batch * g.m * ldr + 1, rng);
-  std::vector<float> c(g.batch * g.m * ldc + 1, NAN);
+  // C starts 64-byte aligned, as kilnc's buffers do: large outputs with
+  // aligned rows are written with streaming stores.
+  std::vector<float> cStore(g.batch * g.m * ldc + 1 + 16, NAN);
+  float *c = alignTo64(cStore.data());
   std::vector<float> packed;
   const float *bp = b.data();
   int64_t bBatch = g.broadcastB ? 0 : bRows * ldb;
@@ -196,7 +203,7 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
   std::vector<float> y(g.norm ? g.batch * g.m * ldy : 0, NAN);
   kiln_gemm_args args = {g.batch, g.m, g.n, g.k, a.data(), g.m * lda, lda, bp, bBatch, ldb,
                          g.bias ? bias.data() : nullptr, g.residual ? r.data() : nullptr,
-                         g.m * ldr, ldr, c.data(), g.m * ldc, ldc, g.layout, g.act, g.kSplit,
+                         g.m * ldr, ldr, c, g.m * ldc, ldc, g.layout, g.act, g.kSplit,
                          nullptr, nullptr, nullptr, 0, 0, 0.0f, 0};
   if (g.norm) {
     args.norm_gamma = gamma.data();
@@ -245,14 +252,14 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
   // bit for bit what the norm kernel makes of them.
   std::vector<float> yNorm(g.batch * g.m * ldy, NAN);
   for (int64_t bt = 0; bt < g.batch; ++bt) {
-    kiln_norm_args na = {g.m, g.n, c.data() + bt * g.m * ldc, ldc, nullptr, 0,
+    kiln_norm_args na = {g.m, g.n, c + bt * g.m * ldc, ldc, nullptr, 0,
                          args.norm_gamma, args.norm_beta, yNorm.data() + bt * g.m * ldy, ldy,
                          nullptr, 0, args.norm_epsilon, args.norm_rms};
     v.norm(nullptr, &na);
   }
   for (int64_t bt = 0; bt < g.batch; ++bt)
     for (int64_t i = 0; i < g.m; ++i) {
-      const float *row = c.data() + bt * g.m * ldc + i * ldc;
+      const float *row = c + bt * g.m * ldc + i * ldc;
       double mean = 0, var = 0;
       for (int64_t j = 0; j < g.n; ++j)
         mean += (double)row[j] / g.n;
@@ -277,7 +284,7 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
       for (int64_t j = g.n; j < ldy; ++j)
         ASSERT_TRUE(std::isnan(y[bt * g.m * ldy + i * ldy + j])) << "wrote past y's row end";
   // In place (y is C): the same bits, over C.
-  std::vector<float> c2(c.size(), NAN);
+  std::vector<float> c2(cStore.size(), NAN);
   args.c = args.y = c2.data();
   args.y_batch = args.c_batch;
   args.ldy = args.ldc;
@@ -354,6 +361,21 @@ void countingFor(void *, kiln_task_fn fn, void *arg, int64_t count) {
   fn(arg, 0, count);
 }
 const kiln_exec kCounting = {countingFor, nullptr, 2, 0, nullptr, nullptr, 0};
+
+TEST_P(Kernels, GemmStreamsLargeOutputs) {
+  std::mt19937 rng(10);
+  // Outputs of a MiB and more: rows 64-byte aligned (written with streaming
+  // stores, the ragged last panel with ordinary ones) and not aligned (all
+  // ordinary), on one thread and on three.
+  for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR})
+    for (int64_t pad : {0, 1}) {
+      GemmCase g{1, 40, 7024, 33, layout, true, true, true, KILN_ACT_GELU, pad};
+      runGemm(GetParam(), g, nullptr, rng);
+      runGemm(GetParam(), g, &kThreaded, rng);
+      if (HasFatalFailure())
+        return;
+    }
+}
 
 TEST_P(Kernels, GemmSplitsWhenStreamingItsWeightsTakesLonger) {
   std::mt19937 rng(8);
