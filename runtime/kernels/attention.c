@@ -135,37 +135,19 @@ KILN_INLINE void score_chunk(const float *const q[RB], const float *kt, int64_t 
     }
 }
 
-/* Scores of rows q[0..RB) against the NK keys of Kt [d][ldkt], times
-   `scale`, plus mask[r][..] for each row when `mask` is not NULL, and -inf
-   from key visible[r] on when `visible` is not NULL (causality), into rows
-   of s that are lds apart; mx[r] gets row r's lane-wise maximum. */
-static void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
-                   float scale, const float *const *mask, const int32_t *visible, float *s,
-                   int64_t lds, kv mx[RB]) {
+/* Scores of rows q[0..RB) against the first nvec vectors of keys of Kt
+   [d][ldkt] (at most NK keys), times `scale`, plus mask[r][..] for each row
+   when `mask` is not NULL, and -inf from key visible[r] on when `visible`
+   is not NULL (causality, the end of a ragged block), into rows of s that
+   are lds apart; mx[r] gets row r's lane-wise maximum. Inlined with nvec =
+   NKV for whole blocks, out of line (scores_narrow) for ragged ones, so the
+   whole blocks' loop has no tail to handle. */
+KILN_INLINE void scores(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
+                        float scale, const float *const *mask, const int32_t *visible,
+                        float *s, int64_t lds, int nvec, kv mx[RB]) {
   /* The maxima and mask rows in locals: through the pointers, every store
      to s could alias them, and the maxima would make a round trip through
      memory at every vector. */
-  kv m[RB];
-  const float *mrow[RB];
-  for (int r = 0; r < RB; ++r) {
-    m[r] = kv_splat(-__builtin_inff());
-    mrow[r] = mask ? mask[r] : 0;
-  }
-  kv sv = kv_splat(scale);
-  for (int64_t j0 = 0; j0 < NK; j0 += CV * KILN_VL)
-    score_chunk(q, kt, ldkt, d, sv, mask, mrow, visible, s, lds, j0, CV, m);
-  for (int r = 0; r < RB; ++r)
-    mx[r] = m[r];
-}
-
-/* scores() against the first nvec vectors of keys only (a ragged last
-   block; keys past its end belong in `visible`). Out of line: the whole
-   blocks' loop stays as lean as it was. */
-__attribute__((noinline)) static void scores_narrow(const float *const q[RB], const float *kt,
-                                                    int64_t ldkt, int64_t d, float scale,
-                                                    const float *const *mask,
-                                                    const int32_t *visible, float *s,
-                                                    int64_t lds, int nvec, kv mx[RB]) {
   kv m[RB];
   const float *mrow[RB];
   for (int r = 0; r < RB; ++r) {
@@ -192,6 +174,14 @@ __attribute__((noinline)) static void scores_narrow(const float *const q[RB], co
   }
   for (int r = 0; r < RB; ++r)
     mx[r] = m[r];
+}
+
+__attribute__((noinline)) static void scores_narrow(const float *const q[RB], const float *kt,
+                                                    int64_t ldkt, int64_t d, float scale,
+                                                    const float *const *mask,
+                                                    const int32_t *visible, float *s,
+                                                    int64_t lds, int nvec, kv mx[RB]) {
+  scores(q, kt, ldkt, d, scale, mask, visible, s, lds, nvec, mx);
 }
 
 /* o[r][:dvp] += p[r][j] * vb[j][:dvp] over `keys` keys; rows of o are dvp
@@ -303,7 +293,7 @@ static void block_scores(const kiln_attention_args *a, int64_t b, int64_t h, int
   int cut = visible[0] < keys || keys % KILN_VL != 0;
   const float *const *mask = a->mask_kind == 1 ? rows : 0;
   if (nvec == NKV)
-    scores(q, kt, ldkt, a->d, a->scale, mask, cut ? visible : 0, s, lds, bm);
+    scores(q, kt, ldkt, a->d, a->scale, mask, cut ? visible : 0, s, lds, NKV, bm);
   else
     scores_narrow(q, kt, ldkt, a->d, a->scale, mask, cut ? visible : 0, s, lds, nvec, bm);
 }
