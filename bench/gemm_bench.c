@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     for (int s = 0; s < nshapes; ++s) {
       int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
       kiln_gemm_args g = {1, m, n, k, a[s], 0, k, bp[s], 0, 0, NULL, NULL, 0, 0, c[s], 0, n,
-                          KILN_B_PACKED, activation[s], 0, NULL, NULL, NULL, 0, 0, 0.0f, 0};
+                          KILN_B_PACKED, activation[s], 0, NULL, NULL, NULL, 0, 0, 0.0f, 0, 0};
       double t[7];
       for (int i = 0; i < 7; ++i) {
         double t0 = bench_now();

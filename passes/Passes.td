@@ -217,6 +217,19 @@ def KilnAlignKSplits : Pass<"kiln-align-k-splits", "mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::kernel::KilnKernelDialect"];
 }
 
+def KilnMarkStreamedOutputs : Pass<"kiln-mark-streamed-outputs", "mlir::ModuleOp"> {
+  let summary = "Mark GEMMs whose results only GEMMs read, as their A";
+  let description = [{
+    Sets `stream_c` on a `kiln_kernel.gemm` whose result is read only as
+    the A of other `kiln_kernel.gemm`s (directly or through reshapes): the
+    kernel may then write a large result with non-temporal stores, since a
+    GEMM reads its A in long rows that come from memory as fast as from
+    the last-level cache. Results read by anything else (attention, norms,
+    elementwise loops, the function's return) keep ordinary stores.
+  }];
+  let dependentDialects = ["::kiln::kernel::KilnKernelDialect"];
+}
+
 def KilnFuseGemmNorms : Pass<"kiln-fuse-gemm-norms", "mlir::ModuleOp"> {
   let summary = "Give a norm of a GEMM's result to the GEMM as its epilogue";
   let description = [{

@@ -25,7 +25,8 @@ static std::string linalgStage(const PipelineOptions &o) {
   // expands what is left.
   if (o.optLevel >= 1 && o.kernels != "none")
     p += "kiln-select-kernels{isa=" + o.kernels +
-         "},canonicalize,cse,kiln-align-k-splits,kiln-fuse-gemm-norms,";
+         "},canonicalize,cse,kiln-align-k-splits,kiln-fuse-gemm-norms,"
+         "kiln-mark-streamed-outputs,";
   p += "kiln-to-linalg,kiln-bind-weights,canonicalize,cse";
   if (o.optLevel >= 1)
     p += ",func.func(kiln-fuse-elementwise),canonicalize,cse";

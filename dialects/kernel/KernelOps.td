@@ -76,6 +76,11 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
     then splits K over threads at the same bounds, so each thread multiplies
     the columns it wrote, and sums the partial products after.
 
+    `stream_c` says that only GEMMs read the result, as their A (set by
+    `kiln-mark-streamed-outputs`): the kernel may then write a large result
+    past the caches (non-temporal stores), since those readers take it in
+    long rows straight from memory.
+
     With `norm_scale` (and `norm_bias`, `norm_epsilon`, `norm_rms` as
     `kiln_kernel.norm` takes them), the GEMM also normalises each row of its
     result, as `kiln_kernel.norm` would: into a second `outs`, for results
@@ -95,7 +100,8 @@ def KilnKernel_GemmOp : KilnKernel_Op<"gemm", [AttrSizedOperandSegments]> {
                                          "::kiln::kernel::Activation::none">:$activation,
                        DefaultValuedAttr<I64Attr, "0">:$k_split,
                        OptionalAttr<F32Attr>:$norm_epsilon,
-                       UnitAttr:$norm_rms);
+                       UnitAttr:$norm_rms,
+                       UnitAttr:$stream_c);
   let assemblyFormat = [{
     $a `,` $b $b_layout (`bias` `(` $bias^ `:` type($bias) `)`)?
     (`residual` `(` $residual^ `:` type($residual) `)`)?

@@ -258,6 +258,7 @@ struct LowerKernelCallsPass : impl::KilnLowerKernelCallsBase<LowerKernelCallsPas
       s.ptr(y ? &*y : nullptr), s.i64(*sy), s.i64(ldy);
     s.f32(op.getNormEpsilon() ? op.getNormEpsilon()->convertToFloat() : 0.0f);
     s.i32(op.getNormRms() ? 1 : 0);
+    s.i32(op.getStreamC() ? 1 : 0);
     call(b, loc, "kiln_k_gemm_f32", exec, s.materialize(func));
     return success();
   }

@@ -255,18 +255,20 @@ void KILN_KERNEL(pack_b_f32)(int64_t n, int64_t k, const float *b, int64_t ldb,
   }
 }
 
-/* Whether whole tiles go to C with non-temporal stores. An output of a MiB
-   or more (BERT's FFN up-projection and QKV, GPT-2's logits) outgrows a
-   core's L2 while it is written: ordinary stores would first read every
-   line of it, and push the tiles' own operands (the rows of A, the weight
-   panel being prefetched) out of L2. Streamed, the output goes to memory
-   and its reader takes it from there. Not with a norm epilogue, whose pass
+/* Whether whole tiles go to C with non-temporal stores: when the compiler
+   says only GEMMs read C (stream_c; BERT's FFN up-projection) and C is a
+   MiB or more. Such an output outgrows a core's L2 while it is written:
+   ordinary stores would first read every line of it, and push the tiles'
+   own operands (the rows of A, the weight panel being prefetched) out of
+   L2. A GEMM reading it takes it in long rows, from memory as fast as from
+   L3; attention's strided reads of a QKV projection would not (they slow
+   down more than the QKV GEMM gains). Not with a norm epilogue, whose pass
    reads C right back; the stores need C's rows 64-byte aligned (kilnc's
    buffers are). */
 static int streams_c(const kiln_gemm_args *g) {
   uintptr_t align = (uintptr_t)g->c | (uintptr_t)(g->ldc * 4) | (uintptr_t)(g->c_batch * 4);
-  return !g->norm_gamma && g->batch * g->m * g->n * (int64_t)sizeof(float) >= STREAM_C_BYTES &&
-         (align & 63) == 0;
+  return g->stream_c && !g->norm_gamma &&
+         g->batch * g->m * g->n * (int64_t)sizeof(float) >= STREAM_C_BYTES && (align & 63) == 0;
 }
 
 typedef struct gemm_plan {

@@ -77,6 +77,9 @@ typedef struct kiln_gemm_args {
   int64_t y_batch, ldy;
   float norm_epsilon;
   int32_t norm_rms;
+  /* Nonzero: only GEMMs read C, as their A; the kernel may write a large C
+     with non-temporal stores. */
+  int32_t stream_c;
 } kiln_gemm_args;
 
 KILN_KERNEL_API void KILN_KERNEL(gemm_f32)(const kiln_exec *ex, const kiln_gemm_args *args);

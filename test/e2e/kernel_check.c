@@ -43,7 +43,8 @@ static int check_gemm_split(int64_t m, int64_t n, int64_t k, int layout, int act
     KILN_KERNEL(pack_b_f32)(n, k, b, n, 0, bp);
   }
   kiln_gemm_args g = {1, m, n, k, a, 0, k, bp, 0, tb ? k : n, bias, r, 0, n, c, 0, n,
-                      layout, act, k_split, NULL, NULL, NULL, 0, 0, 0.0f, 0};
+                      layout, act, k_split, NULL, NULL, NULL, 0, 0, 0.0f, 0,
+                      /* stream_c: a C of a MiB or more is streamed */ 1};
   if (k_split) {
     float *scratch = malloc(sizeof(float) * (size_t)(2 * m * n));
     kiln_exec ex = {in_order, NULL, 3, -1, NULL, scratch, (uint64_t)(2 * m * n) * sizeof(float)};

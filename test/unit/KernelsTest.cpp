@@ -164,6 +164,7 @@ struct GemmCase {
   int64_t pad;        // extra row stride on A, C and R
   int64_t kSplit = 0; // kiln_gemm_args.k_split
   int32_t norm = 0;   // epilogue: 0 none, 1 LayerNorm, 2 RMSNorm, 3 LayerNorm without beta
+  bool streamC = false; // kiln_gemm_args.stream_c
 };
 
 float *alignTo64(float *p) {
@@ -204,7 +205,7 @@ void runGemm(const Variant &v, const GemmCase &g, const kiln_exec *ex, std::mt19
   kiln_gemm_args args = {g.batch, g.m, g.n, g.k, a.data(), g.m * lda, lda, bp, bBatch, ldb,
                          g.bias ? bias.data() : nullptr, g.residual ? r.data() : nullptr,
                          g.m * ldr, ldr, c, g.m * ldc, ldc, g.layout, g.act, g.kSplit,
-                         nullptr, nullptr, nullptr, 0, 0, 0.0f, 0};
+                         nullptr, nullptr, nullptr, 0, 0, 0.0f, 0, g.streamC};
   if (g.norm) {
     args.norm_gamma = gamma.data();
     args.norm_beta = g.norm == 1 ? beta.data() : nullptr;
@@ -364,12 +365,13 @@ const kiln_exec kCounting = {countingFor, nullptr, 2, 0, nullptr, nullptr, 0};
 
 TEST_P(Kernels, GemmStreamsLargeOutputs) {
   std::mt19937 rng(10);
-  // Outputs of a MiB and more: rows 64-byte aligned (written with streaming
-  // stores, the ragged last panel with ordinary ones) and not aligned (all
-  // ordinary), on one thread and on three.
+  // Outputs of a MiB and more marked stream_c: rows 64-byte aligned
+  // (written with streaming stores, the ragged last panel with ordinary
+  // ones) and not aligned (all ordinary), on one thread and on three.
   for (int32_t layout : {KILN_B_PACKED, KILN_B_ROW_MAJOR})
     for (int64_t pad : {0, 1}) {
       GemmCase g{1, 40, 7024, 33, layout, true, true, true, KILN_ACT_GELU, pad};
+      g.streamC = true;
       runGemm(GetParam(), g, nullptr, rng);
       runGemm(GetParam(), g, &kThreaded, rng);
       if (HasFatalFailure())

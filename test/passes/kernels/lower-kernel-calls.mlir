@@ -3,24 +3,26 @@
 // Every public function gets the exec pointer; each kernel op becomes a call
 // with its argument struct on the stack. Batches whose rows are back to back
 // and share B fold into M (2 x 4 rows -> 8). k_split follows the layout and
-// activation; the norm epilogue's fields come last (null: none).
+// activation; then the norm epilogue's fields (null: none), and stream_c.
 // CHECK-LABEL: func.func @gemm
 // CHECK-SAME: %[[EXEC:[a-z0-9]+]]: !llvm.ptr {kiln.role = "exec"})
-// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, ptr, i64, i64, ptr, i64, i64, i32, i32, i64, ptr, ptr, ptr, i64, i64, f32, i32)> {alignment = 8 : i64}
+// CHECK: %[[SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(i64, i64, i64, i64, ptr, i64, i64, ptr, i64, i64, ptr, ptr, i64, i64, ptr, i64, i64, i32, i32, i64, ptr, ptr, ptr, i64, i64, f32, i32, i32)> {alignment = 8 : i64}
 // CHECK-DAG: %[[M:.*]] = arith.constant 8 : i64
 // CHECK-DAG: %[[LAYOUT:.*]] = arith.constant 0 : i32
 // CHECK-DAG: %[[GELU:.*]] = arith.constant 2 : i32
 // CHECK-DAG: %[[SPLIT:.*]] = arith.constant 48 : i64
+// CHECK-DAG: %[[STREAM:.*]] = arith.constant 1 : i32
 // CHECK: llvm.insertvalue %[[M]], %{{.*}}[1]
 // CHECK: llvm.insertvalue %[[LAYOUT]], %{{.*}}[17]
 // CHECK: llvm.insertvalue %[[GELU]], %{{.*}}[18]
 // CHECK: llvm.insertvalue %[[SPLIT]], %{{.*}}[19]
+// CHECK: llvm.insertvalue %[[STREAM]], %{{.*}}[27]
 // CHECK: llvm.store %{{.*}}, %[[SLOT]]
 // CHECK: llvm.call @kiln_k_gemm_f32(%[[EXEC]], %[[SLOT]]) : (!llvm.ptr, !llvm.ptr) -> ()
 // CHECK-NOT: kiln_kernel.gemm
 // CHECK: llvm.func @kiln_k_gemm_f32(!llvm.ptr, !llvm.ptr)
 func.func @gemm(%a: memref<2x4x32xf32>, %w: memref<2x32x48xf32>, %bias: memref<64xf32>, %c: memref<2x4x64xf32>) {
-  kiln_kernel.gemm %a, %w packed bias(%bias : memref<64xf32>) activation = gelu k_split = 48 outs(%c : memref<2x4x64xf32>) : memref<2x4x32xf32>, memref<2x32x48xf32>
+  kiln_kernel.gemm %a, %w packed bias(%bias : memref<64xf32>) activation = gelu k_split = 48 outs(%c : memref<2x4x64xf32>) {stream_c} : memref<2x4x32xf32>, memref<2x32x48xf32>
   return
 }
 
