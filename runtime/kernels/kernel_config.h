@@ -11,7 +11,7 @@
 /* Bumped whenever a kernel's arguments, the packed layout (NR) or a kernel's
    meaning changes: kilnc calls kiln_k_<kernel>_<isa>_v<KILN_KERNEL_ABI>, so
    objects from different kernel ABIs never bind to each other's kernels. */
-#define KILN_KERNEL_ABI 3
+#define KILN_KERNEL_ABI 4
 
 /* The kernel library variants, one precompiled object each. */
 enum kiln_isa {
