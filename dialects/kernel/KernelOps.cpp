@@ -58,6 +58,20 @@ void addEffects(Operation *op, ValueRange outs,
   }
 }
 
+/// A norm's per-column parameters, shared by the norm op and the GEMM's norm
+/// epilogue: scale and bias are [cols], and RMSNorm has no bias. The names
+/// are the operands' as the op spells them.
+LogicalResult verifyNormParams(Operation *op, Value scale, Value bias, bool rms, int64_t cols,
+                               StringRef scaleName, StringRef biasName, StringRef rmsName) {
+  for (Value p : {scale, bias})
+    if (p && shapeOf(p) != ArrayRef<int64_t>{cols})
+      return op->emitOpError() << scaleName << " and " << biasName << " must be [" << cols
+                               << "]; got " << shapeStr(shapeOf(p));
+  if (rms && bias)
+    return op->emitOpError() << rmsName << " takes no " << biasName;
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -122,12 +136,9 @@ LogicalResult GemmOp::verifyNormEpilogue(int64_t n, ArrayRef<int64_t> c) {
   }
   if (!getNormEpsilon())
     return emitOpError("a norm epilogue needs norm_epsilon");
-  for (Value p : {getNormScale(), getNormBias()})
-    if (p && shapeOf(p) != ArrayRef<int64_t>{n})
-      return emitOpError("norm_scale and norm_bias must be [") << n << "]; got "
-                                                               << shapeStr(shapeOf(p));
-  if (getNormRms() && getNormBias())
-    return emitOpError("an RMSNorm epilogue takes no norm_bias");
+  if (failed(verifyNormParams(*this, getNormScale(), getNormBias(), getNormRms(), n,
+                              "norm_scale", "norm_bias", "an RMSNorm epilogue")))
+    return failure();
   if (getNormOut() && shapeOf(getNormOut()) != c)
     return emitOpError("the norm's outs ") << shapeStr(shapeOf(getNormOut()))
                                            << " differ from the result's " << shapeStr(c);
@@ -209,12 +220,9 @@ LogicalResult NormOp::verify() {
   if (getSkip() && shapeOf(getSkip()) != x)
     return emitOpError("skip ") << shapeStr(shapeOf(getSkip())) << " differs from x "
                                 << shapeStr(x);
-  for (Value p : {getScale(), getBias()})
-    if (p && shapeOf(p) != ArrayRef<int64_t>{cols})
-      return emitOpError("scale and bias must be [") << cols << "]; got "
-                                                     << shapeStr(shapeOf(p));
-  if (getRms() && getBias())
-    return emitOpError("RMSNorm takes no bias");
+  if (failed(verifyNormParams(*this, getScale(), getBias(), getRms(), cols, "scale", "bias",
+                              "RMSNorm")))
+    return failure();
   if (getOuts().size() == 2 && !getSkip())
     return emitOpError("the sum output needs a skip operand");
   for (Value o : getOuts())
