@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Kiln vs ONNX Runtime on BERT-base, DistilBERT and GPT-2 small (fp32, batch
 # 1, sequence 128) with 1 and 2 threads, plus the GEMM kernel against the
-# machine's FMA peak. Everything runs on this machine, interleaved, in one go;
-# paste the output, not numbers from separate runs.
+# machine's FMA peak, and what ONNX Runtime's node binding adds to its
+# times. Everything runs on this machine, interleaved, in one go; paste the
+# output, not numbers from separate runs.
 #
 #   bench/run.sh [--models "bert_base distilbert gpt2_small"] [--threads 1,2]
 #                [--rounds 10] [--runs 5] [--seq 128]
@@ -83,4 +84,6 @@ PY
     --kiln-run "$bin/kiln-run" --threads "$threads" --rounds "$rounds" --runs "$runs" \
     --flops "$flops" --peak "$peak" --label "$m$([[ $seq == 128 ]] || echo " (seq $seq)")" \
     --json "$work/$m.bench.json" $inputs
+  node "$root/bench/ort_binding_cost.js" --model "$work/$m.onnx" --threads "$threads" \
+    --runs "$rounds" --label "$m" --compare-json "$work/$m.bench.json" $inputs
 done
