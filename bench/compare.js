@@ -15,8 +15,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const ort = require('onnxruntime-node');
-const npy = require('./npy');
+const { benchSession, feedsFromNpy } = require('./ort_session');
 const { kilnServer, sleep, quantile } = require('./kiln_server');
 
 function parse(argv) {
@@ -42,13 +41,8 @@ function parse(argv) {
 }
 
 async function compare(o, threads) {
-  const session = await ort.InferenceSession.create(o.model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const feeds = {};
-  session.inputNames.forEach((name, i) => {
-    const t = npy.read(o.inputs[i]);
-    feeds[name] = new ort.Tensor(t.type, t.data, t.shape);
-  });
+  const session = await benchSession(o.model, threads);
+  const feeds = feedsFromNpy(session, o.inputs);
   const kiln = await kilnServer(o.kilnRun, o.kiln, o.inputs, threads);
   for (let i = 0; i < 3; ++i) await session.run(feeds);
   await kiln.run(2);

@@ -19,8 +19,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const ort = require('onnxruntime-node');
-const npy = require('./npy');
+const { benchSession, feedsFromNpy } = require('./ort_session');
 const { quantile } = require('./kiln_server');
 
 function parse(argv) {
@@ -44,14 +43,9 @@ function parse(argv) {
 async function measure(o, threads) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-ort-profile-'));
   try {
-    const session = await ort.InferenceSession.create(o.model, {
-      intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    const session = await benchSession(o.model, threads, {
       enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') });
-    const feeds = {};
-    session.inputNames.forEach((name, i) => {
-      const t = npy.read(o.inputs[i]);
-      feeds[name] = new ort.Tensor(t.type, t.data, t.shape);
-    });
+    const feeds = feedsFromNpy(session, o.inputs);
     const warmups = 3;
     for (let i = 0; i < warmups; ++i) await session.run(feeds);
     const js = [];

@@ -4,16 +4,12 @@
 'use strict';
 const ort = require('onnxruntime-node');
 const npy = require('./npy');
+const { feedsFromNpy } = require('./ort_session');
 
 (async () => {
   const [model, prefix, ...inputs] = process.argv.slice(2);
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-  const feeds = {};
-  session.inputNames.forEach((name, i) => {
-    const t = npy.read(inputs[i]);
-    feeds[name] = new ort.Tensor(t.type, t.data, t.shape);
-  });
-  const results = await session.run(feeds);
+  const results = await session.run(feedsFromNpy(session, inputs));
   session.outputNames.forEach((name, i) => {
     npy.write(`${prefix}.out${i}.npy`, results[name]);
     console.log(`${prefix}.out${i}.npy: ${name} ${results[name].type} [${results[name].dims}]`);
