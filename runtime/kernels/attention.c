@@ -87,7 +87,7 @@ static void transpose_keys(const float *k, int64_t ldk, int64_t keys, int64_t d,
   }
 }
 
-/* One chunk of scores() (see there): the CW vectors of keys from j0. */
+/* One chunk of scores() (see there): the cw vectors of keys from j0. */
 KILN_INLINE void score_chunk(const float *const q[RB], const float *kt, int64_t ldkt, int64_t d,
                              kv sv, const float *const *mask, const float *const mrow[RB],
                              const int32_t *visible, float *s, int64_t lds, int64_t j0,
