@@ -29,8 +29,9 @@
 
 #define NK 64     /* keys per block */
 #define QB_MAX 128 /* queries per task, at most: one K^T block serves them all */
-/* Query rows per register block: RB x CV score accumulators. */
-#if KILN_VL >= 16
+/* Query rows per register block: RB x CV score accumulators (AVX2: 6 x 2,
+   12 of its 16 registers). */
+#if KILN_VL >= 8
 #define RB 6
 #else
 #define RB 4
