@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
   enum { MAX_SHAPES = 8 };
   int64_t shapes[MAX_SHAPES][3] = {{128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}};
   int32_t activation[MAX_SHAPES] = {KILN_ACT_NONE, KILN_ACT_NONE, KILN_ACT_NONE};
-  static const char *const kActivations[] = {"none", "relu", "gelu", "gelu_tanh"};
+  static const char *const kActivations[] = KILN_ACTIVATION_NAMES;
   int nshapes = 3, given = 0;
   for (int i = 1; i < argc; ++i) {
     long long m, n, k;
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--shape") && i + 1 < argc && given < MAX_SHAPES &&
         sscanf(argv[i + 1], "%lldx%lldx%lld:%15s", &m, &n, &k, act) >= 3 && m > 0 && n > 0 &&
         k > 0) {
-      for (int a = 0; a < 4; ++a)
+      for (int a = 0; a < (int)(sizeof kActivations / sizeof *kActivations); ++a)
         if (!strcmp(act, kActivations[a]))
           act_id = a;
       if (act_id < 0) {

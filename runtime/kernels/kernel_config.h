@@ -55,5 +55,8 @@ enum kiln_activation {
   KILN_ACT_GELU = 2,     /* 0.5 x (1 + erf(x / sqrt 2)) */
   KILN_ACT_GELU_TANH = 3 /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 };
+/* Their names, indexed by value, as kiln-gemm-bench --shape and kiln-run
+   --profile spell them. */
+#define KILN_ACTIVATION_NAMES {"none", "relu", "gelu", "gelu_tanh"}
 
 #endif /* KILN_KERNEL_CONFIG_H */

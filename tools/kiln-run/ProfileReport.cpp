@@ -1,5 +1,6 @@
 //===- ProfileReport.cpp - kiln-run's --profile table ---------------------===//
 #include "ProfileReport.h"
+#include "runtime/kernels/kernel_config.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Format.h"
 #include <algorithm>
@@ -15,7 +16,7 @@ namespace kiln {
 namespace {
 
 const char *const kKinds[KILN_PROFILE_KINDS] = {"gemm", "attention", "norm", "softmax"};
-const char *const kActivations[] = {"", "+relu", "+gelu", "+gelu_tanh"};
+const char *const kActivations[] = KILN_ACTIVATION_NAMES;
 
 std::string describe(const kiln_profile_call &c) {
   const int64_t *s = c.shape;
@@ -30,7 +31,7 @@ std::string describe(const kiln_profile_call &c) {
       os << " +bias";
     int act = (c.epilogue & (KILN_PROFILE_NORM_EPILOGUE - 1)) >> KILN_PROFILE_ACTIVATION_SHIFT;
     if (act > 0 && act < (int)std::size(kActivations))
-      os << " " << kActivations[act];
+      os << " +" << kActivations[act];
     if (c.epilogue & KILN_PROFILE_RESIDUAL)
       os << " +residual";
     if (c.epilogue & KILN_PROFILE_NORM_EPILOGUE)
